@@ -1,0 +1,237 @@
+//! The catalogue: every control, the single source of truth for everything generated.
+
+use crate::controls;
+use crate::model::{
+    Body, CapacityProvider, Cluster, Resource, ResourceType, Service, TaskDefinition, TaskSet,
+};
+use crate::params::{ParamError, ParamSpec, Params};
+use crate::verdict::Outcome;
+
+/// Severity as Security Hub grades it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "Low",
+            Severity::Medium => "Medium",
+            Severity::High => "High",
+        }
+    }
+}
+
+/// A compliance framework that controls map to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Framework {
+    PciDss4,
+    Nist80053R5,
+}
+
+impl Framework {
+    pub const ALL: [Framework; 2] = [Framework::PciDss4, Framework::Nist80053R5];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Framework::PciDss4 => "PCI DSS v4.0.1",
+            Framework::Nist80053R5 => "NIST SP 800-53 Rev. 5",
+        }
+    }
+
+    /// Short key used on the command line and in file names: `pci`, `nist`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Framework::PciDss4 => "pci",
+            Framework::Nist80053R5 => "nist",
+        }
+    }
+}
+
+/// Who made a mapping: AWS (as Security Hub lists it) or this project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MappingSource {
+    AwsSecurityHub,
+    EcsHarden,
+}
+
+impl MappingSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            MappingSource::AwsSecurityHub => "as AWS Security Hub maps it",
+            MappingSource::EcsHarden => "ecs-harden's own",
+        }
+    }
+}
+
+/// Requirements of one framework a control maps to.
+#[derive(Clone, Copy, Debug)]
+pub struct Mapping {
+    pub framework: Framework,
+    pub requirements: &'static [&'static str],
+    pub source: MappingSource,
+}
+
+/// A pure evaluator for one resource type.
+#[derive(Clone, Copy)]
+pub enum Evaluator {
+    TaskDefinition(fn(&TaskDefinition, &Params) -> Outcome),
+    Service(fn(&Service, &Params) -> Outcome),
+    Cluster(fn(&Cluster, &Params) -> Outcome),
+    TaskSet(fn(&TaskSet, &Params) -> Outcome),
+    CapacityProvider(fn(&CapacityProvider, &Params) -> Outcome),
+}
+
+impl Evaluator {
+    pub fn resource_type(&self) -> ResourceType {
+        match self {
+            Evaluator::TaskDefinition(_) => ResourceType::TaskDefinition,
+            Evaluator::Service(_) => ResourceType::Service,
+            Evaluator::Cluster(_) => ResourceType::Cluster,
+            Evaluator::TaskSet(_) => ResourceType::TaskSet,
+            Evaluator::CapacityProvider(_) => ResourceType::CapacityProvider,
+        }
+    }
+}
+
+/// One control of the catalogue.
+pub struct Control {
+    /// `ECS.4`, `HARDEN.1`.
+    pub id: &'static str,
+    /// Short name: the Config rule is `ecs-harden-<slug>`, the Lambda crate `rules/<id>-<slug>`.
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub params: &'static [ParamSpec],
+    pub mappings: &'static [Mapping],
+    /// What to change to pass, in a sentence or two.
+    pub remediation: &'static str,
+    pub evaluator: Evaluator,
+}
+
+impl Control {
+    pub fn resource_type(&self) -> ResourceType {
+        self.evaluator.resource_type()
+    }
+
+    /// The AWS Config rule name: `ecs-harden-<slug>`.
+    pub fn rule_name(&self) -> String {
+        format!("ecs-harden-{}", self.slug)
+    }
+
+    /// The Lambda crate directory under `rules/`: `ecs-4-containers-not-privileged`.
+    pub fn crate_name(&self) -> String {
+        format!(
+            "{}-{}",
+            self.id.to_ascii_lowercase().replace('.', "-"),
+            self.slug
+        )
+    }
+
+    /// Whether the control is from Security Hub's ECS set (as opposed to this project's own).
+    pub fn is_security_hub(&self) -> bool {
+        self.id.starts_with("ECS.")
+    }
+
+    pub fn default_params(&self) -> Result<Params, ParamError> {
+        Params::defaults(self.id, self.params)
+    }
+
+    pub fn params_from_strings(
+        &self,
+        given: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Params, ParamError> {
+        Params::from_strings(self.id, self.params, given)
+    }
+
+    pub fn mapping(&self, framework: Framework) -> Option<&Mapping> {
+        self.mappings.iter().find(|m| m.framework == framework)
+    }
+
+    /// Evaluates a resource, or `None` when it is not of this control's type. Lifecycle scope
+    /// comes first: deleted or unrecorded items, and INACTIVE (or DELETE_IN_PROGRESS task
+    /// definition) resources are NOT_APPLICABLE whatever their configuration says.
+    pub fn evaluate(&self, resource: &Resource, params: &Params) -> Option<Outcome> {
+        if resource.meta.resource_type != self.resource_type() {
+            return None;
+        }
+        if let Some(status) = resource.meta.item_status {
+            if !status.is_evaluated() {
+                return Some(Outcome::not_applicable(format!(
+                    "Configuration item status is {}: nothing to evaluate.",
+                    status.as_str()
+                )));
+            }
+        }
+        if let Some(status) = &resource.meta.status {
+            let out_of_scope = status.eq_ignore_ascii_case("INACTIVE")
+                || (resource.meta.resource_type == ResourceType::TaskDefinition
+                    && status.eq_ignore_ascii_case("DELETE_IN_PROGRESS"));
+            if out_of_scope {
+                return Some(Outcome::not_applicable(format!(
+                    "The {} is {status}: only active resources are in scope.",
+                    short_type(resource.meta.resource_type)
+                )));
+            }
+        }
+        Some(match (&self.evaluator, &resource.body) {
+            (_, Body::Gone) => Outcome::not_applicable("The resource no longer exists."),
+            (Evaluator::TaskDefinition(f), Body::TaskDefinition(td)) => f(td, params),
+            (Evaluator::Service(f), Body::Service(s)) => f(s, params),
+            (Evaluator::Cluster(f), Body::Cluster(c)) => f(c, params),
+            (Evaluator::TaskSet(f), Body::TaskSet(t)) => f(t, params),
+            (Evaluator::CapacityProvider(f), Body::CapacityProvider(c)) => f(c, params),
+            _ => return None,
+        })
+    }
+}
+
+fn short_type(resource_type: ResourceType) -> &'static str {
+    match resource_type {
+        ResourceType::TaskDefinition => "task definition",
+        ResourceType::Service => "service",
+        ResourceType::Cluster => "cluster",
+        ResourceType::TaskSet => "task set",
+        ResourceType::CapacityProvider => "capacity provider",
+    }
+}
+
+/// Every control, in catalogue order.
+pub static CATALOGUE: &[&Control] = &[
+    &controls::ecs_2::CONTROL,
+    &controls::ecs_3::CONTROL,
+    &controls::ecs_4::CONTROL,
+    &controls::ecs_5::CONTROL,
+    &controls::ecs_8::CONTROL,
+    &controls::ecs_9::CONTROL,
+    &controls::ecs_10::CONTROL,
+    &controls::ecs_12::CONTROL,
+    &controls::ecs_13::CONTROL,
+    &controls::ecs_14::CONTROL,
+    &controls::ecs_15::CONTROL,
+    &controls::ecs_16::CONTROL,
+    &controls::ecs_17::CONTROL,
+    &controls::ecs_18::CONTROL,
+    &controls::ecs_19::CONTROL,
+    &controls::ecs_20::CONTROL,
+    &controls::ecs_21::CONTROL,
+    &controls::harden_1::CONTROL,
+    &controls::harden_2::CONTROL,
+    &controls::harden_3::CONTROL,
+    &controls::harden_4::CONTROL,
+    &controls::harden_5::CONTROL,
+    &controls::harden_6::CONTROL,
+    &controls::harden_7::CONTROL,
+    &controls::harden_8::CONTROL,
+    &controls::harden_9::CONTROL,
+];
+
+/// Looks a control up by id (`ECS.4`, case-insensitive) or by Config rule name.
+pub fn find(id_or_rule: &str) -> Option<&'static Control> {
+    CATALOGUE.iter().copied().find(|c| {
+        c.id.eq_ignore_ascii_case(id_or_rule) || c.rule_name().eq_ignore_ascii_case(id_or_rule)
+    })
+}

@@ -1,0 +1,49 @@
+//! ECS.18: ECS task definitions should use encryption in transit for EFS volumes.
+
+use crate::catalogue::{Control, Evaluator, Severity};
+use crate::model::{Field, TaskDefinition};
+use crate::params::Params;
+use crate::verdict::Outcome;
+
+pub static CONTROL: Control = Control {
+    id: "ECS.18",
+    slug: "efs-transit-encryption",
+    title: "ECS task definitions should use encryption in transit for EFS volumes",
+    severity: Severity::Medium,
+    params: &[],
+    mappings: &[],
+    remediation: "Set efsVolumeConfiguration.transitEncryption to ENABLED on every EFS volume.",
+    evaluator: Evaluator::TaskDefinition(evaluate),
+};
+
+/// **What**: NON_COMPLIANT when any volume with `efsVolumeConfiguration` has
+/// `transitEncryption` other than `ENABLED` (absent fails). No EFS volume: COMPLIANT.
+///
+/// **Why**: NFS traffic to EFS is clear text unless TLS is enabled on the mount.
+///
+/// **Example**: a `wp-content` EFS volume without `transitEncryption` fails.
+///
+/// **Fix**: `"transitEncryption": "ENABLED"`.
+pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
+    let offenders: Vec<String> = td
+        .volumes
+        .iter()
+        .filter(|v| match &v.efs {
+            Field::Known(efs) => match &efs.transit_encryption {
+                Field::Unknown => false,
+                other => !other.eq_ignore_case("ENABLED"),
+            },
+            _ => false,
+        })
+        .map(|v| v.display_name().to_string())
+        .collect();
+    if offenders.is_empty() {
+        Outcome::compliant()
+    } else {
+        Outcome::offenders(
+            "EFS volumes without transitEncryption ENABLED",
+            &offenders,
+            "Enable transit encryption.",
+        )
+    }
+}

@@ -1,0 +1,60 @@
+//! ECS.20: ECS task definitions should configure non-root users in Linux containers.
+
+use super::container_offenders;
+use crate::catalogue::{Control, Evaluator, Severity};
+use crate::model::{Field, OsFamily, TaskDefinition};
+use crate::params::Params;
+use crate::verdict::Outcome;
+
+pub static CONTROL: Control = Control {
+    id: "ECS.20",
+    slug: "linux-containers-non-root",
+    title: "ECS task definitions should configure non-root users in Linux container definitions",
+    severity: Severity::Medium,
+    params: &[],
+    mappings: &[],
+    remediation: "Set user to a non-root uid (for example 10001:10001) in every Linux container definition.",
+    evaluator: Evaluator::TaskDefinition(evaluate),
+};
+
+/// **What**: on Linux task definitions, NON_COMPLIANT when any container's `user` is absent, or
+/// its user part (before `:`) is `root` or `0`. Windows task definitions are NOT_APPLICABLE.
+///
+/// **Why**: a process running as root inside the container turns any escape or mounted-path
+/// write into root on the instance.
+///
+/// **Example**: `"user": "0:0"` or no `user` fails; `"user": "10001"` passes.
+///
+/// **Fix**: a non-root uid, built into the image and set in `user`.
+pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
+    match td.os() {
+        OsFamily::Windows => {
+            return Outcome::not_applicable("Windows task definition: ECS.20 covers Linux containers.")
+        }
+        OsFamily::Unknown => {
+            return Outcome::not_applicable(
+                "runtimePlatform.operatingSystemFamily is unresolved: cannot tell whether ECS.20 applies.",
+            )
+        }
+        OsFamily::Linux => {}
+    }
+    container_offenders(
+        td,
+        "Linux containers running as root",
+        "Set user to a non-root uid.",
+        |c| match &c.user {
+            Field::Absent => Some(format!("{} (no user)", c.display_name())),
+            Field::Known(user) => {
+                let name = user.split(':').next().unwrap_or_default().trim();
+                if name.is_empty() {
+                    Some(format!("{} (no user)", c.display_name()))
+                } else if name == "root" || name == "0" {
+                    Some(format!("{} (user {name})", c.display_name()))
+                } else {
+                    None
+                }
+            }
+            Field::Unknown => None,
+        },
+    )
+}

@@ -1,0 +1,58 @@
+//! HARDEN.3: ECS task definitions should use an allowed network mode.
+
+use crate::catalogue::{Control, Evaluator, Severity};
+use crate::model::{Field, OsFamily, TaskDefinition};
+use crate::params::{ParamKind, ParamSpec, Params};
+use crate::verdict::Outcome;
+
+pub static CONTROL: Control = Control {
+    id: "HARDEN.3",
+    slug: "task-network-mode-allowed",
+    title: "ECS task definitions should use an allowed network mode",
+    severity: Severity::Medium,
+    params: &[ParamSpec {
+        name: "allowedNetworkModes",
+        kind: ParamKind::List { max_items: None },
+        default: "awsvpc,none",
+        description: "Network modes a task definition may use.",
+    }],
+    mappings: &[],
+    remediation: "Set networkMode to awsvpc so each task gets its own interface and security groups.",
+    evaluator: Evaluator::TaskDefinition(evaluate),
+};
+
+/// **What**: NON_COMPLIANT when `networkMode` is not in `allowedNetworkModes` (default
+/// `awsvpc,none`). Absent means `bridge` on Linux and `default` on Windows (EC2 defaults).
+///
+/// **Why**: in `bridge` mode tasks on an instance share one network and the instance's
+/// security groups; `awsvpc` isolates each task behind its own security groups.
+///
+/// **Example**: an EC2 task definition without `networkMode` (bridge) fails.
+///
+/// **Fix**: `"networkMode": "awsvpc"`.
+pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
+    let allowed = params.list("allowedNetworkModes");
+    let is_allowed = |mode: &str| allowed.iter().any(|a| a.eq_ignore_ascii_case(mode));
+    let (mode, note) = match &td.network_mode {
+        Field::Unknown => return Outcome::compliant(),
+        Field::Known(mode) => (mode.as_str(), ""),
+        Field::Absent => match td.os() {
+            OsFamily::Linux => ("bridge", " (absent, so bridge)"),
+            OsFamily::Windows => ("default", " (absent, so default)"),
+            OsFamily::Unknown => {
+                if is_allowed("bridge") || is_allowed("default") {
+                    return Outcome::compliant();
+                }
+                ("bridge", " (absent, so bridge or default)")
+            }
+        },
+    };
+    if is_allowed(mode) {
+        Outcome::compliant()
+    } else {
+        Outcome::non_compliant(format!(
+            "networkMode {mode}{note} is not allowed; allowed: {}. Use awsvpc.",
+            allowed.join(", ")
+        ))
+    }
+}

@@ -1,0 +1,51 @@
+//! HARDEN.7: EFS volumes should authorize with the task's IAM role.
+
+use crate::catalogue::{Control, Evaluator, Severity};
+use crate::model::{Field, TaskDefinition};
+use crate::params::Params;
+use crate::verdict::Outcome;
+
+pub static CONTROL: Control = Control {
+    id: "HARDEN.7",
+    slug: "efs-iam-authorization",
+    title: "EFS volumes should authorize with the task's IAM role",
+    severity: Severity::Medium,
+    params: &[],
+    mappings: &[],
+    remediation: "Set efsVolumeConfiguration.authorizationConfig.iam to ENABLED (with transit encryption) and grant the task role elasticfilesystem:Client* on the file system.",
+    evaluator: Evaluator::TaskDefinition(evaluate),
+};
+
+/// **What**: NON_COMPLIANT when any EFS volume's `authorizationConfig.iam` is not `ENABLED`
+/// (no `authorizationConfig` fails, an access point alone does not authorize). No EFS volume:
+/// COMPLIANT.
+///
+/// **Why**: without IAM authorization any client that reaches the mount target can mount the
+/// file system; with it, the file system policy decides per task role.
+///
+/// **Example**: a `wp-content` volume with an access point but `"iam": "DISABLED"` fails.
+///
+/// **Fix**: `"authorizationConfig": {"iam": "ENABLED", "accessPointId": "…"}`.
+pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
+    let offenders: Vec<String> = td
+        .volumes
+        .iter()
+        .filter(|v| match &v.efs {
+            Field::Known(efs) => match &efs.iam {
+                Field::Unknown => false,
+                other => !other.eq_ignore_case("ENABLED"),
+            },
+            _ => false,
+        })
+        .map(|v| v.display_name().to_string())
+        .collect();
+    if offenders.is_empty() {
+        Outcome::compliant()
+    } else {
+        Outcome::offenders(
+            "EFS volumes without authorizationConfig.iam ENABLED",
+            &offenders,
+            "Enable IAM authorization.",
+        )
+    }
+}

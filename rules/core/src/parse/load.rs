@@ -1,0 +1,277 @@
+//! Text to a JSON value, for JSON and YAML (CloudFormation short-form tags included), with
+//! limits on size and nesting so that hostile input cannot hang or exhaust the stack.
+
+use serde_json::{Map, Number, Value};
+
+use crate::error::{ParseError, ParseResult};
+
+/// Largest document read, in bytes.
+pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+/// Deepest nesting accepted (arrays and objects).
+pub const MAX_DEPTH: usize = 100;
+/// Most values a YAML document may expand to through aliases.
+pub const MAX_YAML_NODES: usize = 1_000_000;
+
+/// The syntax a document is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Json,
+    Yaml,
+}
+
+impl Syntax {
+    /// JSON for `.json`, YAML for `.yaml`/`.yml`; `.template` and others are sniffed: a document
+    /// whose first non-blank character is `{` or `[` is JSON.
+    pub fn for_file(name: &str, text: &str) -> Syntax {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            return Syntax::Json;
+        }
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            return Syntax::Yaml;
+        }
+        match text.trim_start().chars().next() {
+            Some('{') | Some('[') => Syntax::Json,
+            _ => Syntax::Yaml,
+        }
+    }
+}
+
+/// Decodes a document.
+pub fn load(text: &str, syntax: Syntax) -> ParseResult<Value> {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(ParseError::document(format!(
+            "the document is {} bytes, over the {} MiB limit",
+            text.len(),
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(ParseError::document(
+            "the file is empty: expected a JSON or YAML document",
+        ));
+    }
+    match syntax {
+        Syntax::Json => load_json(text),
+        Syntax::Yaml => load_yaml(text),
+    }
+}
+
+fn load_json(text: &str) -> ParseResult<Value> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((line, column)) = nesting_over_limit(text) {
+        return Err(ParseError::at_line(
+            line,
+            column,
+            format!("the document nests deeper than {MAX_DEPTH} levels, the limit"),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; the location is reported separately.
+        let message = match message.rfind(" at line ") {
+            Some(cut) => message[..cut].to_string(),
+            None => message,
+        };
+        ParseError::at_line(e.line().max(1), e.column().max(1), format!("invalid JSON: {message}"))
+    })
+}
+
+/// Finds where JSON nesting first exceeds the limit, skipping strings. serde_json has its own
+/// recursion limit (128); this gives a clearer message and the same limit for both syntaxes.
+fn nesting_over_limit(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let (mut line, mut column) = (1usize, 0usize);
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+            column = 0;
+        } else {
+            column += 1;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((line, column));
+                }
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn load_yaml(text: &str) -> ParseResult<Value> {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        let mut message = e.to_string();
+        if let Some(cut) = message.find(" at line ") {
+            message.truncate(cut);
+        }
+        if message.contains("recursion limit") {
+            message = "the document nests too deeply (recursion limit of the YAML reader)".into();
+        } else if message.contains("repetition limit") {
+            message = "the document expands its aliases too many times (a YAML bomb?); refused".into();
+        }
+        ParseError::at_line(line.max(1), column.max(1), format!("invalid YAML: {message}"))
+    })?;
+    let mut budget = MAX_YAML_NODES;
+    yaml_to_json(yaml, 0, &mut budget)
+}
+
+/// Converts YAML to JSON, turning CloudFormation short-form tags into their long form
+/// (`!Ref x` → `{"Ref": "x"}`, `!GetAtt a.b` → `{"Fn::GetAtt": ["a", "b"]}`, `!Sub` → `Fn::Sub`).
+fn yaml_to_json(value: serde_yaml::Value, depth: usize, budget: &mut usize) -> ParseResult<Value> {
+    use serde_yaml::Value as Y;
+    if depth > MAX_DEPTH {
+        return Err(ParseError::document(format!(
+            "the document nests deeper than {MAX_DEPTH} levels, the limit"
+        )));
+    }
+    if *budget == 0 {
+        return Err(ParseError::document(format!(
+            "the document expands to more than {MAX_YAML_NODES} values (a YAML bomb?); refused"
+        )));
+    }
+    *budget -= 1;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                n.as_f64()
+                    .and_then(Number::from_f64)
+                    .map_or(Value::Null, Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| yaml_to_json(item, depth + 1, budget))
+                .collect::<ParseResult<_>>()?,
+        ),
+        Y::Mapping(mapping) => {
+            let mut object = Map::new();
+            for (key, item) in mapping {
+                let key = match key {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_string(),
+                    _ => {
+                        return Err(ParseError::document(
+                            "a mapping key is not a scalar; keys must be strings",
+                        ))
+                    }
+                };
+                object.insert(key, yaml_to_json(item, depth + 1, budget)?);
+            }
+            Value::Object(object)
+        }
+        Y::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let inner = yaml_to_json(tagged.value, depth + 1, budget)?;
+            let (function, argument) = match name {
+                "Ref" => ("Ref".to_string(), inner),
+                "Condition" => ("Condition".to_string(), inner),
+                "GetAtt" => {
+                    let argument = match inner {
+                        Value::String(s) => match s.split_once('.') {
+                            Some((resource, attribute)) => Value::Array(vec![
+                                Value::String(resource.to_string()),
+                                Value::String(attribute.to_string()),
+                            ]),
+                            None => Value::String(s),
+                        },
+                        other => other,
+                    };
+                    ("Fn::GetAtt".to_string(), argument)
+                }
+                other => (format!("Fn::{other}"), inner),
+            };
+            let mut object = Map::new();
+            object.insert(function, argument);
+            Value::Object(object)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn short_form_intrinsics_become_long_form() {
+        let text = "a: !Ref Param\nb: !GetAtt Role.Arn\nc: !Sub '${AWS::Region}-x'\nd: !If [Cond, 1, 2]\n";
+        let value = load(text, Syntax::Yaml).unwrap();
+        assert_eq!(
+            value,
+            json!({"a": {"Ref": "Param"}, "b": {"Fn::GetAtt": ["Role", "Arn"]}, "c": {"Fn::Sub": "${AWS::Region}-x"}, "d": {"Fn::If": ["Cond", 1, 2]}})
+        );
+    }
+
+    #[test]
+    fn yaml_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = load(&text, Syntax::Yaml).unwrap_err();
+        assert!(
+            err.message.contains("YAML bomb") || err.message.contains("too many"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_in_both_syntaxes() {
+        let json_text = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        let err = load(&json_text, Syntax::Json).unwrap_err();
+        assert!(err.message.contains("deeper than"), "{err}");
+        let yaml_text = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        let err = load(&yaml_text, Syntax::Yaml).unwrap_err();
+        assert!(err.message.contains("deep"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let err = load("{\n  \"a\": tr\n", Syntax::Json).unwrap_err();
+        assert!(matches!(err.location, crate::error::Location::LineColumn { line: 2 | 3, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert_eq!(
+            load("  \n", Syntax::Json).unwrap_err().location,
+            crate::error::Location::Document
+        );
+    }
+}

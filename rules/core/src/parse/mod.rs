@@ -1,0 +1,548 @@
+//! Parsers for the three shapes an ECS resource arrives in, and detection of which one a
+//! document is. Every resource in a document is read on its own: a broken one gives an error
+//! naming its JSON path and the others are still returned.
+
+pub mod load;
+mod read;
+pub mod tree;
+
+use serde_json::Value;
+
+use crate::error::{ParseError, ParseResult};
+use crate::model::{Body, ItemStatus, Meta, Resource, ResourceType, Shape, Tags};
+pub use load::{load, Syntax};
+use read::Containers;
+use tree::{Node, ReadContext};
+
+/// Account and Region a CloudFormation document is deployed to, when known (a Hook request
+/// knows them; a template file does not).
+#[derive(Clone, Debug, Default)]
+pub struct Deployment {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Reads every ECS resource in a document's text.
+pub fn parse_text(text: &str, syntax: Syntax) -> Vec<ParseResult<Resource>> {
+    match load(text, syntax) {
+        Ok(value) => parse_value(&value),
+        Err(error) => vec![Err(error)],
+    }
+}
+
+/// Reads every ECS resource in a decoded document, detecting its shape.
+pub fn parse_value(value: &Value) -> Vec<ParseResult<Resource>> {
+    let cx = ReadContext::default();
+    let root = Node::root(value, "$", &cx);
+    detect(root)
+}
+
+fn detect(root: Node<'_>) -> Vec<ParseResult<Resource>> {
+    let Some(_) = root.as_object() else {
+        return vec![Err(root.error(format!(
+            "expected a JSON object holding an ECS resource, a CloudFormation template or a \
+             describe-* output, found {}",
+            root.type_name()
+        )))];
+    };
+
+    // A fixture case file of this project: {"control", "shape", "resourceType", "resource", "expected"}.
+    if root.has(&["resource"]) && root.has(&["expected"]) && root.has(&["control"]) {
+        return fixture_case(root);
+    }
+    // A CloudFormation template.
+    if let Some(resources) = root.get(&["Resources"]) {
+        if resources.as_object().is_some() {
+            return template(resources, &Deployment::default());
+        }
+    }
+    // A single CloudFormation resource: {"Type": "AWS::ECS::…", "Properties": {…}}.
+    if let Some(kind) = root.get(&["Type"]).and_then(|t| t.value.as_str()) {
+        if let Some(resource_type) = ResourceType::from_aws_name(kind) {
+            return vec![cloudformation_resource(
+                root,
+                resource_type,
+                None,
+                &Deployment::default(),
+            )];
+        }
+    }
+    // A CloudFormation Lambda Hook request.
+    if root.has(&["requestData"]) && root.has(&["actionInvocationPoint"]) {
+        return vec![hook_request(root)];
+    }
+    // An AWS Config configuration item.
+    if root.has(&["configurationItemCaptureTime"])
+        || (root.has(&["configuration"]) && root.has(&["resourceType"]))
+    {
+        return vec![config_item(root)];
+    }
+    // select-resource-config output: {"Results": ["<item as a JSON string>", …]}.
+    if let Some(results) = root.get(&["Results"]) {
+        if results.value.is_array() {
+            return results.elements().map(config_item_string).collect();
+        }
+    }
+    api_document(root)
+}
+
+fn fixture_case(root: Node<'_>) -> Vec<ParseResult<Resource>> {
+    let Some(resource) = root.get(&["resource"]) else {
+        return vec![Err(ParseError::at_path(
+            root.child_path("resource"),
+            "the case has no resource",
+        ))];
+    };
+    let hint = root
+        .get(&["resourceType"])
+        .and_then(|t| t.value.as_str())
+        .and_then(ResourceType::from_aws_name);
+    let shape = root.get(&["shape"]).and_then(|s| s.value.as_str());
+    let detected = detect(resource);
+    if let (Some(hint), Some(shape)) = (hint, shape) {
+        for entry in &detected {
+            if let Ok(r) = entry {
+                if r.meta.resource_type != hint || r.meta.shape.name() != shape {
+                    return vec![Err(resource.error(format!(
+                        "the case says {shape} {hint}, but the resource reads as {} {}",
+                        r.meta.shape.name(),
+                        r.meta.resource_type
+                    )))];
+                }
+            }
+        }
+    }
+    detected
+}
+
+/// Reads the ECS resources of a CloudFormation template's `Resources` section; other types
+/// are skipped.
+pub fn template(resources: Node<'_>, deployment: &Deployment) -> Vec<ParseResult<Resource>> {
+    let mut out = Vec::new();
+    for (logical_id, resource) in resources.members() {
+        let Some(kind) = resource.get(&["Type"]).and_then(|t| t.value.as_str()) else {
+            continue;
+        };
+        if let Some(resource_type) = ResourceType::from_aws_name(kind) {
+            out.push(cloudformation_resource(
+                resource,
+                resource_type,
+                Some(logical_id),
+                deployment,
+            ));
+        }
+    }
+    out
+}
+
+fn cloudformation_resource(
+    node: Node<'_>,
+    resource_type: ResourceType,
+    logical_id: Option<&str>,
+    deployment: &Deployment,
+) -> ParseResult<Resource> {
+    let cx = ReadContext {
+        intrinsics: true,
+        account: deployment.account.clone(),
+        region: deployment.region.clone(),
+    };
+    let path = node.path();
+    let empty = Value::Object(Default::default());
+    let properties = match node.get(&["Properties"]) {
+        Some(p) => {
+            if p.as_object().is_none() {
+                return Err(p.error(format!(
+                    "Properties must be an object, found {}",
+                    p.type_name()
+                )));
+            }
+            p.value
+        }
+        None => &empty,
+    };
+    let properties_path = format!("{path}.Properties");
+    let props = Node::root(properties, &properties_path, &cx);
+    cloudformation_properties(props, resource_type, logical_id, path.clone())
+}
+
+/// Reads CloudFormation resource properties (from a template, a Hook request or a Cloud Control
+/// model). `deployment` gives the account and Region `${AWS::AccountId}`/`${AWS::Region}` mean.
+pub fn parse_cloudformation_properties(
+    properties: &Value,
+    resource_type: ResourceType,
+    logical_id: Option<&str>,
+    deployment: &Deployment,
+    root_path: &str,
+) -> ParseResult<Resource> {
+    let cx = ReadContext {
+        intrinsics: true,
+        account: deployment.account.clone(),
+        region: deployment.region.clone(),
+    };
+    let props = Node::root(properties, root_path, &cx);
+    if props.as_object().is_none() {
+        return Err(props.error(format!(
+            "resource properties must be an object, found {}",
+            props.type_name()
+        )));
+    }
+    cloudformation_properties(props, resource_type, logical_id, root_path.to_string())
+}
+
+fn cloudformation_properties(
+    props: Node<'_>,
+    resource_type: ResourceType,
+    logical_id: Option<&str>,
+    json_path: String,
+) -> ParseResult<Resource> {
+    let tags = read::tags(props.get(&["Tags"]))?;
+    let name_key = match resource_type {
+        ResourceType::TaskDefinition => "Family",
+        ResourceType::Service => "ServiceName",
+        ResourceType::Cluster => "ClusterName",
+        ResourceType::TaskSet => "ExternalId",
+        ResourceType::CapacityProvider => "Name",
+    };
+    let name = props
+        .get(&[name_key])
+        .and_then(|n| n.value.as_str())
+        .map(str::to_string);
+    let resource_id = logical_id
+        .map(str::to_string)
+        .or(name)
+        .unwrap_or_else(|| resource_type.aws_name().to_string());
+    let body = body(props, resource_type, Containers::Optional, tags)?;
+    Ok(Resource {
+        meta: Meta {
+            resource_type,
+            shape: Shape::CloudFormation,
+            resource_id,
+            arn: None,
+            account: props.cx.account.clone(),
+            region: props.cx.region.clone(),
+            status: None,
+            item_status: None,
+            capture_time: None,
+            json_path,
+        },
+        body,
+    })
+}
+
+fn body(
+    node: Node<'_>,
+    resource_type: ResourceType,
+    containers: Containers,
+    tags: Tags,
+) -> ParseResult<Body> {
+    Ok(match resource_type {
+        ResourceType::TaskDefinition => {
+            Body::TaskDefinition(read::task_definition(node, containers, tags)?)
+        }
+        ResourceType::Service => Body::Service(read::service(node, tags)?),
+        ResourceType::Cluster => Body::Cluster(read::cluster(node, tags)?),
+        ResourceType::TaskSet => Body::TaskSet(read::task_set(node, tags)?),
+        ResourceType::CapacityProvider => {
+            Body::CapacityProvider(read::capacity_provider(node, tags)?)
+        }
+    })
+}
+
+fn hook_request(root: Node<'_>) -> ParseResult<Resource> {
+    let account = root
+        .get(&["awsAccountId"])
+        .and_then(|a| a.value.as_str())
+        .map(str::to_string);
+    let region = root
+        .get(&["stackId"])
+        .and_then(|s| s.value.as_str())
+        .and_then(|arn| arn_part(arn, 3))
+        .map(str::to_string);
+    let Some(request) = root.get(&["requestData"]) else {
+        return Err(ParseError::at_path(root.child_path("requestData"), "requestData is missing"));
+    };
+    let kind = request
+        .get(&["targetType", "targetName"])
+        .and_then(|t| t.value.as_str())
+        .unwrap_or_default();
+    let Some(resource_type) = ResourceType::from_aws_name(kind) else {
+        return Err(ParseError::at_path(
+            request.child_path("targetType"),
+            format!("the hook target is {kind:?}, not an ECS resource type"),
+        ));
+    };
+    let logical_id = request
+        .get(&["targetLogicalId"])
+        .and_then(|t| t.value.as_str())
+        .map(str::to_string);
+    let Some(model) = request.get(&["targetModel"]) else {
+        return Err(ParseError::at_path(
+            request.child_path("targetModel"),
+            "targetModel is missing",
+        ));
+    };
+    let Some(properties) = model.get(&["resourceProperties"]) else {
+        return Err(ParseError::at_path(
+            model.child_path("resourceProperties"),
+            "resourceProperties is missing (a delete request carries none)",
+        ));
+    };
+    let path = properties.path();
+    parse_cloudformation_properties(
+        properties.value,
+        resource_type,
+        logical_id.as_deref(),
+        &Deployment { account, region },
+        &path,
+    )
+}
+
+/// The `index`th colon-separated part of an ARN (3 = Region, 4 = account), when non-empty.
+pub fn arn_part(arn: &str, index: usize) -> Option<&str> {
+    arn.split(':').nth(index).filter(|s| !s.is_empty())
+}
+
+fn config_item_string(node: Node<'_>) -> ParseResult<Resource> {
+    let Some(text) = node.value.as_str() else {
+        return config_item(node);
+    };
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| node.error(format!("the result is not a JSON configuration item: {e}")))?;
+    let path = node.path();
+    let cx = ReadContext::default();
+    config_item(Node::root(&value, &path, &cx))
+}
+
+/// Reads an AWS Config configuration item (as in a rule's `invokingEvent`, a
+/// `GetResourceConfigHistory` response or a `select-resource-config` row).
+pub fn parse_config_item(value: &Value, root_path: &str) -> ParseResult<Resource> {
+    let cx = ReadContext::default();
+    config_item(Node::root(value, root_path, &cx))
+}
+
+fn config_item(item: Node<'_>) -> ParseResult<Resource> {
+    if item.as_object().is_none() {
+        return Err(item.error(format!(
+            "a configuration item must be an object, found {}",
+            item.type_name()
+        )));
+    }
+    let kind = match item.str_at(&["resourceType"])? {
+        crate::model::Field::Known(kind) => kind,
+        _ => {
+            return Err(ParseError::at_path(
+                item.child_path("resourceType"),
+                "resourceType is missing",
+            ))
+        }
+    };
+    let Some(resource_type) = ResourceType::from_aws_name(&kind) else {
+        return Err(ParseError::at_path(
+            item.child_path("resourceType"),
+            format!("{kind} is not one of the ECS resource types the controls cover"),
+        ));
+    };
+    let text = |keys: &[&str]| -> ParseResult<Option<String>> {
+        Ok(item.str_at(keys)?.known().cloned())
+    };
+    let arn = text(&["ARN", "arn"])?;
+    let account = text(&["awsAccountId", "accountId"])?
+        .or_else(|| arn.as_deref().and_then(|a| arn_part(a, 4)).map(str::to_string));
+    let region = text(&["awsRegion"])?
+        .or_else(|| arn.as_deref().and_then(|a| arn_part(a, 3)).map(str::to_string));
+    let item_status = match text(&["configurationItemStatus"])? {
+        Some(status) => Some(ItemStatus::parse(&status).ok_or_else(|| {
+            ParseError::at_path(
+                item.child_path("configurationItemStatus"),
+                format!("unknown configurationItemStatus {status:?}"),
+            )
+        })?),
+        None => None,
+    };
+    let resource_id = text(&["resourceId"])?
+        .or_else(|| arn.clone())
+        .or(text(&["resourceName"])?)
+        .unwrap_or_else(|| resource_type.aws_name().to_string());
+    let mut meta = Meta {
+        resource_type,
+        shape: Shape::Config,
+        resource_id,
+        arn,
+        account,
+        region,
+        status: None,
+        item_status,
+        capture_time: text(&["configurationItemCaptureTime"])?,
+        json_path: item.path(),
+    };
+    let tags = read::tags(item.get(&["tags"]))?;
+
+    let Some(configuration) = item.get(&["configuration"]) else {
+        if item_status.is_some_and(|s| !s.is_evaluated()) {
+            return Ok(Resource {
+                meta,
+                body: Body::Gone,
+            });
+        }
+        return Err(ParseError::at_path(
+            item.child_path("configuration"),
+            "configuration is missing from a configuration item whose status is not deleted",
+        ));
+    };
+    let cx = ReadContext {
+        intrinsics: false,
+        account: meta.account.clone(),
+        region: meta.region.clone(),
+    };
+    // GetResourceConfigHistory returns `configuration` as a JSON string.
+    let decoded;
+    let configuration_path = configuration.path();
+    let body_node = if let Some(text) = configuration.value.as_str() {
+        decoded = load(text, Syntax::Json).map_err(|e| {
+            configuration.error(format!("configuration is a string that is not JSON: {}", e.message))
+        })?;
+        Node::root(&decoded, &configuration_path, &cx)
+    } else {
+        Node::root(configuration.value, &configuration_path, &cx)
+    };
+    meta.status = body_node.str_at(&["status"])?.known().cloned();
+    let body = body(body_node, resource_type, Containers::Required, tags)?;
+    Ok(Resource { meta, body })
+}
+
+/// Reads an ECS API document of a known type (a describe-* element or register input).
+pub fn parse_api(value: &Value, resource_type: ResourceType, root_path: &str) -> ParseResult<Resource> {
+    let cx = ReadContext::default();
+    let node = Node::root(value, root_path, &cx);
+    api_resource(node, resource_type, None)
+}
+
+fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
+    // describe-task-definition output: {"taskDefinition": {…}, "tags": […]}
+    if let Some(inner) = root.get(&["taskDefinition"]) {
+        if inner.as_object().is_some() {
+            let tags = root.get(&["tags"]);
+            return vec![api_resource_with_tags(inner, ResourceType::TaskDefinition, tags)];
+        }
+    }
+    if let Some(resource_type) = api_type(root) {
+        return vec![api_resource(root, resource_type, None)];
+    }
+    // describe-services / describe-clusters / … output.
+    for (key, resource_type) in [
+        ("services", ResourceType::Service),
+        ("clusters", ResourceType::Cluster),
+        ("taskSets", ResourceType::TaskSet),
+        ("capacityProviders", ResourceType::CapacityProvider),
+        ("taskDefinitions", ResourceType::TaskDefinition),
+    ] {
+        if let Some(list) = root.get(&[key]) {
+            if list.value.as_array().is_some_and(|a| a.iter().all(Value::is_object)) {
+                return list
+                    .elements()
+                    .map(|element| api_resource(element, resource_type, None))
+                    .collect();
+            }
+        }
+    }
+    vec![Err(root.error(
+        "not a recognised ECS document: expected a task definition, service, cluster, task \
+         set or capacity provider (ECS API, AWS Config item or CloudFormation)",
+    ))]
+}
+
+fn api_type(node: Node<'_>) -> Option<ResourceType> {
+    if node.has(&["containerDefinitions", "taskDefinitionArn"]) {
+        return Some(ResourceType::TaskDefinition);
+    }
+    if node.has(&["taskSetArn"]) {
+        return Some(ResourceType::TaskSet);
+    }
+    if node.has(&["serviceArn", "serviceName"]) {
+        return Some(ResourceType::Service);
+    }
+    if node.has(&["capacityProviderArn", "autoScalingGroupProvider"]) {
+        return Some(ResourceType::CapacityProvider);
+    }
+    if node.has(&["clusterArn", "clusterName"]) {
+        return Some(ResourceType::Cluster);
+    }
+    if node.has(&["family"]) {
+        return Some(ResourceType::TaskDefinition);
+    }
+    None
+}
+
+fn api_resource(
+    node: Node<'_>,
+    resource_type: ResourceType,
+    tags: Option<Node<'_>>,
+) -> ParseResult<Resource> {
+    match tags {
+        Some(tags) => api_resource_with_tags(node, resource_type, Some(tags)),
+        None => api_resource_with_tags(node, resource_type, node.get(&["tags"])),
+    }
+}
+
+fn api_resource_with_tags(
+    node: Node<'_>,
+    resource_type: ResourceType,
+    tags: Option<Node<'_>>,
+) -> ParseResult<Resource> {
+    let tags = read::tags(tags)?;
+    let text = |keys: &[&str]| -> ParseResult<Option<String>> {
+        Ok(node.str_at(keys)?.known().cloned())
+    };
+    let arn = match resource_type {
+        ResourceType::TaskDefinition => text(&["taskDefinitionArn"])?,
+        ResourceType::Service => text(&["serviceArn"])?,
+        ResourceType::Cluster => text(&["clusterArn"])?,
+        ResourceType::TaskSet => text(&["taskSetArn"])?,
+        ResourceType::CapacityProvider => text(&["capacityProviderArn"])?,
+    };
+    let account = arn.as_deref().and_then(|a| arn_part(a, 4)).map(str::to_string);
+    let region = arn.as_deref().and_then(|a| arn_part(a, 3)).map(str::to_string);
+    let arn_name = arn
+        .as_deref()
+        .and_then(|a| a.rsplit_once('/'))
+        .map(|(_, name)| name.to_string());
+    // Resource ids as AWS Config records them: ARNs, but names for clusters and capacity providers.
+    let resource_id = match resource_type {
+        ResourceType::TaskDefinition => arn.clone().or_else(|| {
+            let family = text(&["family"]).ok().flatten()?;
+            Some(match node.get(&["revision"]).map(|r| r.value.to_string()) {
+                Some(revision) => format!("{family}:{revision}"),
+                None => family,
+            })
+        }),
+        ResourceType::Service => arn.clone().or(text(&["serviceName"])?),
+        ResourceType::Cluster => text(&["clusterName"])?.or(arn_name),
+        ResourceType::TaskSet => arn.clone().or(text(&["id"])?),
+        ResourceType::CapacityProvider => text(&["name"])?.or(arn_name),
+    }
+    .unwrap_or_else(|| resource_type.aws_name().to_string());
+    let cx = ReadContext {
+        intrinsics: false,
+        account: account.clone(),
+        region: region.clone(),
+    };
+    let path = node.path();
+    let body_node = Node::root(node.value, &path, &cx);
+    let status = body_node.str_at(&["status"])?.known().cloned();
+    let body = body(body_node, resource_type, Containers::Required, tags)?;
+    Ok(Resource {
+        meta: Meta {
+            resource_type,
+            shape: Shape::Api,
+            resource_id,
+            arn,
+            account,
+            region,
+            status,
+            item_status: None,
+            capture_time: None,
+            json_path: path,
+        },
+        body,
+    })
+}

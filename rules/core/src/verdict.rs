@@ -1,0 +1,132 @@
+//! Verdicts and annotations.
+
+use std::fmt;
+
+/// The verdict a control reaches on one resource, as AWS Config names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    Compliant,
+    NonCompliant,
+    NotApplicable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Compliant => "COMPLIANT",
+            Verdict::NonCompliant => "NON_COMPLIANT",
+            Verdict::NotApplicable => "NOT_APPLICABLE",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Verdict> {
+        Some(match text {
+            "COMPLIANT" => Verdict::Compliant,
+            "NON_COMPLIANT" => Verdict::NonCompliant,
+            "NOT_APPLICABLE" => Verdict::NotApplicable,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Longest annotation AWS Config accepts, in characters.
+pub const MAX_ANNOTATION_CHARS: usize = 256;
+
+/// A verdict with its annotation. Every NON_COMPLIANT outcome has an annotation of 1–256
+/// characters naming what is wrong; it never contains a secret's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub annotation: Option<String>,
+}
+
+impl Outcome {
+    pub fn compliant() -> Outcome {
+        Outcome {
+            verdict: Verdict::Compliant,
+            annotation: None,
+        }
+    }
+
+    pub fn not_applicable(reason: impl Into<String>) -> Outcome {
+        Outcome {
+            verdict: Verdict::NotApplicable,
+            annotation: Some(fit(reason.into())),
+        }
+    }
+
+    pub fn non_compliant(annotation: impl Into<String>) -> Outcome {
+        Outcome {
+            verdict: Verdict::NonCompliant,
+            annotation: Some(fit(annotation.into())),
+        }
+    }
+
+    /// NON_COMPLIANT naming offenders: `"{lead}: a, b, c (+2 more). {advice}"`, as many
+    /// offenders as fit in 256 characters (at least the first, shortened if need be).
+    pub fn offenders(lead: &str, offenders: &[String], advice: &str) -> Outcome {
+        Outcome::non_compliant(list_within_limit(lead, offenders, advice))
+    }
+}
+
+/// Cuts text to 256 characters on a character boundary, ending in `…` when cut; never empty.
+pub fn fit(text: String) -> String {
+    if text.chars().count() <= MAX_ANNOTATION_CHARS {
+        return if text.is_empty() { "-".into() } else { text };
+    }
+    let mut out: String = text.chars().take(MAX_ANNOTATION_CHARS - 1).collect();
+    out.push('…');
+    out
+}
+
+fn list_within_limit(lead: &str, items: &[String], advice: &str) -> String {
+    let chars = |s: &str| s.chars().count();
+    let full = format!("{lead}: {}. {advice}", items.join(", "));
+    if chars(&full) <= MAX_ANNOTATION_CHARS {
+        return full;
+    }
+    // Keep as many whole items as fit beside a "(+N more)" note; the advice goes first.
+    for keep in (1..items.len()).rev() {
+        let more = items.len() - keep;
+        let text = format!("{lead}: {} (+{more} more). {advice}", items[..keep].join(", "));
+        if chars(&text) <= MAX_ANNOTATION_CHARS {
+            return text;
+        }
+    }
+    let more = items.len().saturating_sub(1);
+    let first = items.first().map(String::as_str).unwrap_or_default();
+    let text = if more > 0 {
+        format!("{lead}: {first} (+{more} more)")
+    } else {
+        format!("{lead}: {first}")
+    };
+    fit(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_are_cut_with_a_count() {
+        let items: Vec<String> = (0..40).map(|i| format!("ingest-shard-{i:02}")).collect();
+        let outcome = Outcome::offenders("Privileged containers", &items, "Set privileged to false.");
+        let text = outcome.annotation.unwrap();
+        assert!(text.chars().count() <= MAX_ANNOTATION_CHARS, "{text}");
+        assert!(text.contains("ingest-shard-00"));
+        assert!(text.contains("more)"));
+    }
+
+    #[test]
+    fn a_single_huge_name_is_cut_on_a_char_boundary() {
+        let items = vec!["é".repeat(600)];
+        let text = Outcome::offenders("Containers", &items, "Fix.").annotation.unwrap();
+        assert_eq!(text.chars().count(), MAX_ANNOTATION_CHARS);
+    }
+}

@@ -1,0 +1,144 @@
+//! Every fixture case, shared and the project's own, through the parser and its control.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use ecs_harden_core::model::Shape;
+use ecs_harden_core::{catalogue, parse, Verdict};
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Case directories: the shared corpus beside the checkout, and the project's own.
+fn case_roots() -> Vec<PathBuf> {
+    let shared = workspace().join("../shared/fixtures/cases");
+    assert!(
+        shared.is_dir(),
+        "the shared fixtures are missing: expected {} (CI checks shared/ out beside the repository)",
+        shared.display()
+    );
+    vec![shared, workspace().join("tests/fixtures/cases")]
+}
+
+fn case_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for root in case_roots() {
+        for dir in std::fs::read_dir(&root).unwrap() {
+            let dir = dir.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let file = file.unwrap().path();
+                if file.extension().is_some_and(|e| e == "json") {
+                    files.push(file);
+                }
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_case_gets_its_expected_verdict_and_annotation() {
+    let mut failures = Vec::new();
+    let mut per_control: BTreeMap<String, usize> = BTreeMap::new();
+    let mut shapes: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    let files = case_files();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let case: Value = serde_json::from_str(&text).unwrap();
+        let name = file.display().to_string();
+        let control_id = case["control"].as_str().unwrap();
+        let Some(control) = catalogue::find(control_id) else {
+            failures.push(format!("{name}: no control {control_id} in the catalogue"));
+            continue;
+        };
+        let params: BTreeMap<String, String> = case["parameters"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let params = match control.params_from_strings(&params) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let resources = parse::parse_value(&case);
+        if resources.len() != 1 {
+            failures.push(format!("{name}: {} resources read", resources.len()));
+            continue;
+        }
+        let resource = match &resources[0] {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{name}: parse error {e}"));
+                continue;
+            }
+        };
+        let Some(outcome) = control.evaluate(resource, &params) else {
+            failures.push(format!("{name}: {control_id} does not apply to {}", resource.meta.resource_type));
+            continue;
+        };
+        *per_control.entry(control_id.to_string()).or_default() += 1;
+        shapes.entry(control_id.to_string()).or_default().insert(match resource.meta.shape {
+            Shape::Api => "api",
+            Shape::Config => "config",
+            Shape::CloudFormation => "cloudformation",
+        });
+        let expected = Verdict::parse(case["expected"].as_str().unwrap()).unwrap();
+        if outcome.verdict != expected {
+            failures.push(format!(
+                "{name}: expected {expected}, got {} ({:?})",
+                outcome.verdict, outcome.annotation
+            ));
+            continue;
+        }
+        let annotation = outcome.annotation.clone().unwrap_or_default();
+        if expected == Verdict::NonCompliant {
+            if annotation.is_empty() || annotation.chars().count() > 256 {
+                failures.push(format!("{name}: annotation length {}", annotation.chars().count()));
+            }
+        }
+        let lower = annotation.to_lowercase();
+        for mention in case["annotationMentions"].as_array().into_iter().flatten() {
+            let mention = mention.as_str().unwrap();
+            if !lower.contains(&mention.to_lowercase()) {
+                failures.push(format!("{name}: annotation {annotation:?} does not mention {mention:?}"));
+            }
+        }
+        for secret in case["annotationMustNotContain"].as_array().into_iter().flatten() {
+            let secret = secret.as_str().unwrap();
+            if lower.contains(&secret.to_lowercase()) {
+                failures.push(format!("{name}: annotation contains the secret value"));
+            }
+        }
+    }
+
+    println!("fixture cases per control ({} files):", files.len());
+    for control in catalogue::CATALOGUE {
+        println!(
+            "  {:<9} {:>3} cases, shapes: {}",
+            control.id,
+            per_control.get(control.id).copied().unwrap_or(0),
+            shapes
+                .get(control.id)
+                .map(|s| s.iter().copied().collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        );
+        for shape in ["api", "config", "cloudformation"] {
+            if !shapes.get(control.id).is_some_and(|s| s.contains(shape)) {
+                failures.push(format!("{}: no {shape} case", control.id));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}

@@ -1,1 +1,155 @@
-fn main() {}
+//! `cargo xtask`: the project's tasks, in Rust instead of shell scripts.
+//!
+//! - `cargo xtask test`: everything CI runs (format, lints, all tests, generated files fresh).
+//! - `cargo xtask demo`: check the shipped examples, no AWS account needed.
+//! - `cargo xtask codegen [--check]`: regenerate (or verify) files derived from the catalogue.
+
+mod codegen;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    match task {
+        "test" => test(rest),
+        "demo" => demo(),
+        "codegen" => codegen::run(rest.iter().any(|a| a == "--check")),
+        "help" | "--help" | "-h" => {
+            println!(
+                "cargo xtask <task>\n\n\
+                 tasks:\n  \
+                 test              fmt --check, clippy -D warnings, every test, generated files fresh\n  \
+                 demo              check the shipped examples with ecs-harden (no AWS account needed)\n  \
+                 codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)"
+            );
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}; try `cargo xtask help`"),
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
+    let started = Instant::now();
+    println!("==> {name}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {name}"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    println!("==> {name}: ok ({:.1}s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn test(_args: &[String]) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let shared = root().join("../shared/fixtures");
+    if !shared.is_dir() {
+        bail!(
+            "the shared fixtures are missing: expected {} beside the checkout",
+            shared.display()
+        );
+    }
+    step(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
+    step(
+        "cargo clippy -D warnings",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    println!("==> generated files are fresh");
+    codegen::run(true)?;
+    step(
+        "cargo test (unit, integration, fixtures, CLI, benchmark smoke run)",
+        cargo()
+            .args(["test", "--workspace", "--all-targets"])
+            .env("RUSTFLAGS", rustflags_deny_warnings()),
+    )?;
+    step(
+        "cargo test --doc",
+        cargo()
+            .args(["test", "--workspace", "--doc"])
+            .env("RUSTFLAGS", rustflags_deny_warnings()),
+    )?;
+    println!(
+        "xtask test: all steps passed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Warnings fail the build in `cargo xtask test`, as in CI.
+fn rustflags_deny_warnings() -> String {
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    if !flags.contains("-Dwarnings") {
+        flags.push_str(" -Dwarnings");
+    }
+    flags.trim().to_string()
+}
+
+fn demo() -> anyhow::Result<()> {
+    step(
+        "build ecs-harden",
+        cargo().args(["build", "--quiet", "--package", "ecs-harden-cli"]),
+    )?;
+    let binary = root().join("target/debug/ecs-harden");
+    let examples = root().join("examples");
+    println!(
+        "==> ecs-harden check examples/  (ECS API JSON, a Config item and CloudFormation YAML)\n"
+    );
+    let status = Command::new(&binary)
+        .current_dir(root())
+        .args(["check", "examples"])
+        .status()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    let meaning = match status.code() {
+        Some(0) => "nothing non-compliant",
+        Some(1) => "something is non-compliant, as the examples are meant to show",
+        Some(2) => "a file could not be read",
+        _ => "interrupted",
+    };
+    println!(
+        "\nexit status {} ({meaning}). Try: target/debug/ecs-harden check --format sarif {}",
+        status.code().unwrap_or(-1),
+        examples.strip_prefix(root()).unwrap_or(&examples).display()
+    );
+    match status.code() {
+        Some(0 | 1) => Ok(()),
+        _ => bail!("the demo check failed"),
+    }
+}

@@ -29,7 +29,10 @@ pub fn parse_image(image: &str) -> ImageRef<'_> {
         _ => (DOCKER_HUB, name),
     };
     let last = path.rsplit('/').next().unwrap_or(path);
-    let tag = last.split_once(':').map(|(_, tag)| tag).filter(|t| !t.is_empty());
+    let tag = last
+        .split_once(':')
+        .map(|(_, tag)| tag)
+        .filter(|t| !t.is_empty());
     ImageRef {
         registry,
         tag,
@@ -60,7 +63,9 @@ pub fn registry_matches(
         return Match::Yes;
     }
     match host.rsplit_once(':') {
-        Some((bare, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !pattern.contains(':') => {
+        Some((bare, port))
+            if port.bytes().all(|b| b.is_ascii_digit()) && !pattern.contains(':') =>
+        {
             host_matches(bare, pattern, account, region)
         }
         _ => with_port,
@@ -89,6 +94,9 @@ fn host_matches(host: &str, pattern: &str, account: Option<&str>, region: Option
             }
         } else if glob_label(label.as_bytes(), glob.as_bytes(), account, region) {
             Match::Yes
+        } else if label.contains(OWN_ACCOUNT_MARKER) || label.contains(OWN_REGION_MARKER) {
+            // Part of the label is the unknown account or Region (`acme-${AWS::Region}`).
+            Match::Unknown
         } else {
             Match::No
         };
@@ -125,8 +133,9 @@ fn glob_label(text: &[u8], glob: &[u8], account: Option<&str>, region: Option<&s
             Some(r) => text
                 .strip_prefix(r.as_bytes())
                 .is_some_and(|t| glob_label(t, rest, account, region)),
-            None => (1..=text.len())
-                .any(|end| is_region(&text[..end]) && glob_label(&text[end..], rest, account, region)),
+            None => (1..=text.len()).any(|end| {
+                is_region(&text[..end]) && glob_label(&text[end..], rest, account, region)
+            }),
         };
     }
     !text.is_empty()
@@ -145,9 +154,7 @@ fn is_region(text: &[u8]) -> bool {
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1]
-            .bytes()
-            .all(|b| b.is_ascii_digit())
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
 }
 
@@ -175,21 +182,54 @@ mod tests {
     #[test]
     fn globs_stay_within_a_label() {
         let host = "111122223333.dkr.ecr.us-east-1.amazonaws.com";
-        assert_eq!(registry_matches(host, "*.amazonaws.com", None, None), Match::No);
-        assert_eq!(registry_matches(host, "*.dkr.ecr.us-east-1.amazonaws.com", None, None), Match::Yes);
-        assert_eq!(registry_matches(host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None), Match::Yes);
         assert_eq!(
-            registry_matches(host, "{account}.dkr.ecr.{region}.amazonaws.com", Some("444455556666"), Some("us-east-1")),
+            registry_matches(host, "*.amazonaws.com", None, None),
             Match::No
         );
-        assert_eq!(registry_matches("12345.dkr.ecr.us-east-1.amazonaws.com", "{account}.dkr.ecr.{region}.amazonaws.com", None, None), Match::No);
+        assert_eq!(
+            registry_matches(host, "*.dkr.ecr.us-east-1.amazonaws.com", None, None),
+            Match::Yes
+        );
+        assert_eq!(
+            registry_matches(host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
+            Match::Yes
+        );
+        assert_eq!(
+            registry_matches(
+                host,
+                "{account}.dkr.ecr.{region}.amazonaws.com",
+                Some("444455556666"),
+                Some("us-east-1")
+            ),
+            Match::No
+        );
+        assert_eq!(
+            registry_matches(
+                "12345.dkr.ecr.us-east-1.amazonaws.com",
+                "{account}.dkr.ecr.{region}.amazonaws.com",
+                None,
+                None
+            ),
+            Match::No
+        );
     }
 
     #[test]
     fn unresolved_pseudo_parameters() {
         let host = "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com";
-        assert_eq!(registry_matches(host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None), Match::Yes);
-        assert_eq!(registry_matches(host, "111122223333.dkr.ecr.us-east-1.amazonaws.com", None, None), Match::Unknown);
+        assert_eq!(
+            registry_matches(host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
+            Match::Yes
+        );
+        assert_eq!(
+            registry_matches(
+                host,
+                "111122223333.dkr.ecr.us-east-1.amazonaws.com",
+                None,
+                None
+            ),
+            Match::Unknown
+        );
         assert_eq!(registry_matches(host, "ghcr.io", None, None), Match::No);
     }
 }

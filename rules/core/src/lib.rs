@@ -17,6 +17,7 @@
 pub mod catalogue;
 pub mod controls;
 pub mod error;
+pub mod export;
 pub mod image;
 pub mod model;
 pub mod params;

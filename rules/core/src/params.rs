@@ -98,7 +98,10 @@ pub struct Params {
 
 impl Params {
     /// The defaults of `specs` (which are valid by construction; a test checks them).
-    pub fn defaults(control: &'static str, specs: &'static [ParamSpec]) -> Result<Params, ParamError> {
+    pub fn defaults(
+        control: &'static str,
+        specs: &'static [ParamSpec],
+    ) -> Result<Params, ParamError> {
         Params::from_strings(control, specs, &BTreeMap::new())
     }
 
@@ -154,9 +157,13 @@ impl Params {
                     "false" | "" => ParamValue::Bool(false),
                     other => return Err(invalid(format!("expected true or false, got {other:?}"))),
                 },
-                ParamKind::Version => ParamValue::Version(Version::parse(text).ok_or_else(|| {
-                    invalid(format!("expected a dotted version such as 1.4.0, got {text:?}"))
-                })?),
+                ParamKind::Version => {
+                    ParamValue::Version(Version::parse(text).ok_or_else(|| {
+                        invalid(format!(
+                            "expected a dotted version such as 1.4.0, got {text:?}"
+                        ))
+                    })?)
+                }
                 ParamKind::Regex => ParamValue::Regex(
                     regex::RegexBuilder::new(text)
                         .size_limit(1 << 20)
@@ -222,7 +229,10 @@ mod tests {
     #[test]
     fn versions_compare_numerically() {
         assert!(Version::parse("1.10.0").unwrap() > Version::parse("1.4.0").unwrap());
-        assert_eq!(Version::parse("1.4").unwrap(), Version::parse("1.4.0").unwrap());
+        assert_eq!(
+            Version::parse("1.4").unwrap(),
+            Version::parse("1.4.0").unwrap()
+        );
     }
 
     #[test]

@@ -94,7 +94,10 @@ fn list_within_limit(lead: &str, items: &[String], advice: &str) -> String {
     // Keep as many whole items as fit beside a "(+N more)" note; the advice goes first.
     for keep in (1..items.len()).rev() {
         let more = items.len() - keep;
-        let text = format!("{lead}: {} (+{more} more). {advice}", items[..keep].join(", "));
+        let text = format!(
+            "{lead}: {} (+{more} more). {advice}",
+            items[..keep].join(", ")
+        );
         if chars(&text) <= MAX_ANNOTATION_CHARS {
             return text;
         }
@@ -116,7 +119,8 @@ mod tests {
     #[test]
     fn long_lists_are_cut_with_a_count() {
         let items: Vec<String> = (0..40).map(|i| format!("ingest-shard-{i:02}")).collect();
-        let outcome = Outcome::offenders("Privileged containers", &items, "Set privileged to false.");
+        let outcome =
+            Outcome::offenders("Privileged containers", &items, "Set privileged to false.");
         let text = outcome.annotation.unwrap();
         assert!(text.chars().count() <= MAX_ANNOTATION_CHARS, "{text}");
         assert!(text.contains("ingest-shard-00"));
@@ -126,7 +130,9 @@ mod tests {
     #[test]
     fn a_single_huge_name_is_cut_on_a_char_boundary() {
         let items = vec!["é".repeat(600)];
-        let text = Outcome::offenders("Containers", &items, "Fix.").annotation.unwrap();
+        let text = Outcome::offenders("Containers", &items, "Fix.")
+            .annotation
+            .unwrap();
         assert_eq!(text.chars().count(), MAX_ANNOTATION_CHARS);
     }
 }

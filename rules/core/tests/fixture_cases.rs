@@ -85,15 +85,21 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
             }
         };
         let Some(outcome) = control.evaluate(resource, &params) else {
-            failures.push(format!("{name}: {control_id} does not apply to {}", resource.meta.resource_type));
+            failures.push(format!(
+                "{name}: {control_id} does not apply to {}",
+                resource.meta.resource_type
+            ));
             continue;
         };
         *per_control.entry(control_id.to_string()).or_default() += 1;
-        shapes.entry(control_id.to_string()).or_default().insert(match resource.meta.shape {
-            Shape::Api => "api",
-            Shape::Config => "config",
-            Shape::CloudFormation => "cloudformation",
-        });
+        shapes
+            .entry(control_id.to_string())
+            .or_default()
+            .insert(match resource.meta.shape {
+                Shape::Api => "api",
+                Shape::Config => "config",
+                Shape::CloudFormation => "cloudformation",
+            });
         let expected = Verdict::parse(case["expected"].as_str().unwrap()).unwrap();
         if outcome.verdict != expected {
             failures.push(format!(
@@ -103,19 +109,24 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
             continue;
         }
         let annotation = outcome.annotation.clone().unwrap_or_default();
-        if expected == Verdict::NonCompliant {
-            if annotation.is_empty() || annotation.chars().count() > 256 {
-                failures.push(format!("{name}: annotation length {}", annotation.chars().count()));
-            }
+        let length = annotation.chars().count();
+        if expected == Verdict::NonCompliant && (length == 0 || length > 256) {
+            failures.push(format!("{name}: annotation length {length}"));
         }
         let lower = annotation.to_lowercase();
         for mention in case["annotationMentions"].as_array().into_iter().flatten() {
             let mention = mention.as_str().unwrap();
             if !lower.contains(&mention.to_lowercase()) {
-                failures.push(format!("{name}: annotation {annotation:?} does not mention {mention:?}"));
+                failures.push(format!(
+                    "{name}: annotation {annotation:?} does not mention {mention:?}"
+                ));
             }
         }
-        for secret in case["annotationMustNotContain"].as_array().into_iter().flatten() {
+        for secret in case["annotationMustNotContain"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let secret = secret.as_str().unwrap();
             if lower.contains(&secret.to_lowercase()) {
                 failures.push(format!("{name}: annotation contains the secret value"));
@@ -140,5 +151,10 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -26,7 +26,10 @@ pub static CONTROL: Control = Control {
             description: "Latest Fargate platform version for Windows.",
         },
     ],
-    mappings: &[aws_pci(&["6.3.3"]), aws_nist(&["SI-2", "SI-2(2)", "SI-2(4)", "SI-2(5)"])],
+    mappings: &[
+        aws_pci(&["6.3.3"]),
+        aws_nist(&["SI-2", "SI-2(2)", "SI-2(4)", "SI-2(5)"]),
+    ],
     remediation: "Set platformVersion to LATEST (or remove it) and redeploy the service.",
     evaluator: Evaluator::Service(evaluate),
 };
@@ -45,7 +48,9 @@ pub static CONTROL: Control = Control {
 /// **Fix**: `LATEST`, then force a new deployment.
 pub fn evaluate(service: &Service, params: &Params) -> Outcome {
     if let Field::Known(controller) = &service.deployment_controller {
-        if controller.eq_ignore_ascii_case("CODE_DEPLOY") || controller.eq_ignore_ascii_case("EXTERNAL") {
+        if controller.eq_ignore_ascii_case("CODE_DEPLOY")
+            || controller.eq_ignore_ascii_case("EXTERNAL")
+        {
             return Outcome::not_applicable(format!(
                 "Deployment controller {controller}: platform versions are set on task sets."
             ));

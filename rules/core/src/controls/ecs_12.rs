@@ -29,7 +29,9 @@ pub static CONTROL: Control = Control {
 /// **Fix**: `aws ecs update-cluster-settings --settings name=containerInsights,value=enhanced`.
 pub fn evaluate(cluster: &Cluster, _params: &Params) -> Outcome {
     match &cluster.container_insights {
-        Field::Known(v) if v.eq_ignore_ascii_case("enabled") || v.eq_ignore_ascii_case("enhanced") => {
+        Field::Known(v)
+            if v.eq_ignore_ascii_case("enabled") || v.eq_ignore_ascii_case("enhanced") =>
+        {
             Outcome::compliant()
         }
         Field::Unknown => Outcome::compliant(),

@@ -13,7 +13,8 @@ pub static CONTROL: Control = Control {
     severity: Severity::High,
     params: &[],
     mappings: &[aws_pci(&["1.4.4"])],
-    remediation: "Create the task set with networkConfiguration.awsvpcConfiguration.assignPublicIp DISABLED.",
+    remediation:
+        "Create the task set with networkConfiguration.awsvpcConfiguration.assignPublicIp DISABLED.",
     evaluator: Evaluator::TaskSet(evaluate),
 };
 

@@ -13,7 +13,8 @@ pub static CONTROL: Control = Control {
     severity: Severity::Medium,
     params: &[],
     mappings: &[],
-    remediation: "Set user to a non-root uid (for example 10001:10001) in every Linux container definition.",
+    remediation:
+        "Set user to a non-root uid (for example 10001:10001) in every Linux container definition.",
     evaluator: Evaluator::TaskDefinition(evaluate),
 };
 

@@ -44,8 +44,11 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
         "Containers without readonlyRootFilesystem true",
         "Set readonlyRootFilesystem to true.",
         |c| {
-            matches!(c.readonly_root_filesystem, Field::Absent | Field::Known(false))
-                .then(|| c.display_name().to_string())
+            matches!(
+                c.readonly_root_filesystem,
+                Field::Absent | Field::Known(false)
+            )
+            .then(|| c.display_name().to_string())
         },
     )
 }

@@ -58,8 +58,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
             };
             let mut problems = Vec::new();
             let drops_all = caps.drop.iter().any(|d| d.eq_ignore_case("ALL"));
-            let drop_undetermined =
-                caps.drop_unknown || caps.drop.iter().any(Field::is_unknown);
+            let drop_undetermined = caps.drop_unknown || caps.drop.iter().any(Field::is_unknown);
             if !drops_all && !drop_undetermined {
                 problems.push("drop lacks ALL".to_string());
             }

@@ -17,7 +17,8 @@ pub static CONTROL: Control = Control {
         description: "Network modes a task definition may use.",
     }],
     mappings: &[],
-    remediation: "Set networkMode to awsvpc so each task gets its own interface and security groups.",
+    remediation:
+        "Set networkMode to awsvpc so each task gets its own interface and security groups.",
     evaluator: Evaluator::TaskDefinition(evaluate),
 };
 

@@ -52,7 +52,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
             } else {
                 match parsed.tag {
                     None => Some("no tag or digest"),
-                    Some(tag) if tag == "latest" => Some(":latest"),
+                    Some("latest") => Some(":latest"),
                     Some(_) => None,
                 }
             };

@@ -29,7 +29,9 @@ pub static CONTROL: Control = Control {
 /// **Fix**: a `tls` block with an AWS Private CA issuer.
 pub fn evaluate(service: &Service, _params: &Params) -> Outcome {
     let sc = match &service.service_connect {
-        Field::Absent => return Outcome::not_applicable("The service does not use Service Connect."),
+        Field::Absent => {
+            return Outcome::not_applicable("The service does not use Service Connect.")
+        }
         Field::Unknown => return Outcome::compliant(),
         Field::Known(sc) => sc,
     };

@@ -69,12 +69,37 @@ fn load_json(text: &str) -> ParseResult<Value> {
     serde_json::from_str(text).map_err(|e| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; the location is reported separately.
-        let message = match message.rfind(" at line ") {
+        let mut message = match message.rfind(" at line ") {
             Some(cut) => message[..cut].to_string(),
             None => message,
         };
-        ParseError::at_line(e.line().max(1), e.column().max(1), format!("invalid JSON: {message}"))
+        let (mut line, mut column) = (e.line().max(1), e.column().max(1));
+        if e.is_eof() || (message.starts_with("expected") && at_end(text, line, column)) {
+            // Point at the last thing written, not past the end of the file.
+            (line, column) = last_token_position(text);
+            message = format!("the document ends early ({message})");
+        } else if line == 1 && column == 1 && text.trim_start().starts_with('<') {
+            message.push_str(" (the file starts with '<': an XML or HTML body saved as .json?)");
+        }
+        ParseError::at_line(line, column, format!("invalid JSON: {message}"))
     })
+}
+
+/// Whether (line, column) lies at or after the last non-blank character of the text.
+fn at_end(text: &str, line: usize, column: usize) -> bool {
+    let (last_line, last_column) = last_token_position(text);
+    (line, column) >= (last_line, last_column)
+}
+
+/// Line and column (1-based) of the last non-blank character.
+fn last_token_position(text: &str) -> (usize, usize) {
+    let trimmed = text.trim_end();
+    let line = trimmed.matches('\n').count() + 1;
+    let column = trimmed
+        .rsplit('\n')
+        .next()
+        .map_or(1, |l| l.chars().count().max(1));
+    (line, column)
 }
 
 /// Finds where JSON nesting first exceeds the limit, skipping strings. serde_json has its own
@@ -129,9 +154,14 @@ fn load_yaml(text: &str) -> ParseResult<Value> {
         if message.contains("recursion limit") {
             message = "the document nests too deeply (recursion limit of the YAML reader)".into();
         } else if message.contains("repetition limit") {
-            message = "the document expands its aliases too many times (a YAML bomb?); refused".into();
+            message =
+                "the document expands its aliases too many times (a YAML bomb?); refused".into();
         }
-        ParseError::at_line(line.max(1), column.max(1), format!("invalid YAML: {message}"))
+        ParseError::at_line(
+            line.max(1),
+            column.max(1),
+            format!("invalid YAML: {message}"),
+        )
     })?;
     let mut budget = MAX_YAML_NODES;
     yaml_to_json(yaml, 0, &mut budget)
@@ -227,7 +257,8 @@ mod tests {
 
     #[test]
     fn short_form_intrinsics_become_long_form() {
-        let text = "a: !Ref Param\nb: !GetAtt Role.Arn\nc: !Sub '${AWS::Region}-x'\nd: !If [Cond, 1, 2]\n";
+        let text =
+            "a: !Ref Param\nb: !GetAtt Role.Arn\nc: !Sub '${AWS::Region}-x'\nd: !If [Cond, 1, 2]\n";
         let value = load(text, Syntax::Yaml).unwrap();
         assert_eq!(
             value,
@@ -264,7 +295,13 @@ mod tests {
     #[test]
     fn syntax_errors_have_line_and_column() {
         let err = load("{\n  \"a\": tr\n", Syntax::Json).unwrap_err();
-        assert!(matches!(err.location, crate::error::Location::LineColumn { line: 2 | 3, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err.location,
+                crate::error::Location::LineColumn { line: 2 | 3, .. }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -100,15 +100,13 @@ fn fixture_case(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     let shape = root.get(&["shape"]).and_then(|s| s.value.as_str());
     let detected = detect(resource);
     if let (Some(hint), Some(shape)) = (hint, shape) {
-        for entry in &detected {
-            if let Ok(r) = entry {
-                if r.meta.resource_type != hint || r.meta.shape.name() != shape {
-                    return vec![Err(resource.error(format!(
-                        "the case says {shape} {hint}, but the resource reads as {} {}",
-                        r.meta.shape.name(),
-                        r.meta.resource_type
-                    )))];
-                }
+        for r in detected.iter().flatten() {
+            if r.meta.resource_type != hint || r.meta.shape.name() != shape {
+                return vec![Err(resource.error(format!(
+                    "the case says {shape} {hint}, but the resource reads as {} {}",
+                    r.meta.shape.name(),
+                    r.meta.resource_type
+                )))];
             }
         }
     }
@@ -259,7 +257,10 @@ fn hook_request(root: Node<'_>) -> ParseResult<Resource> {
         .and_then(|arn| arn_part(arn, 3))
         .map(str::to_string);
     let Some(request) = root.get(&["requestData"]) else {
-        return Err(ParseError::at_path(root.child_path("requestData"), "requestData is missing"));
+        return Err(ParseError::at_path(
+            root.child_path("requestData"),
+            "requestData is missing",
+        ));
     };
     let kind = request
         .get(&["targetType", "targetName"])
@@ -342,14 +343,19 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
             format!("{kind} is not one of the ECS resource types the controls cover"),
         ));
     };
-    let text = |keys: &[&str]| -> ParseResult<Option<String>> {
-        Ok(item.str_at(keys)?.known().cloned())
-    };
+    let text =
+        |keys: &[&str]| -> ParseResult<Option<String>> { Ok(item.str_at(keys)?.known().cloned()) };
     let arn = text(&["ARN", "arn"])?;
-    let account = text(&["awsAccountId", "accountId"])?
-        .or_else(|| arn.as_deref().and_then(|a| arn_part(a, 4)).map(str::to_string));
-    let region = text(&["awsRegion"])?
-        .or_else(|| arn.as_deref().and_then(|a| arn_part(a, 3)).map(str::to_string));
+    let account = text(&["awsAccountId", "accountId"])?.or_else(|| {
+        arn.as_deref()
+            .and_then(|a| arn_part(a, 4))
+            .map(str::to_string)
+    });
+    let region = text(&["awsRegion"])?.or_else(|| {
+        arn.as_deref()
+            .and_then(|a| arn_part(a, 3))
+            .map(str::to_string)
+    });
     let item_status = match text(&["configurationItemStatus"])? {
         Some(status) => Some(ItemStatus::parse(&status).ok_or_else(|| {
             ParseError::at_path(
@@ -399,7 +405,10 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
     let configuration_path = configuration.path();
     let body_node = if let Some(text) = configuration.value.as_str() {
         decoded = load(text, Syntax::Json).map_err(|e| {
-            configuration.error(format!("configuration is a string that is not JSON: {}", e.message))
+            configuration.error(format!(
+                "configuration is a string that is not JSON: {}",
+                e.message
+            ))
         })?;
         Node::root(&decoded, &configuration_path, &cx)
     } else {
@@ -411,7 +420,11 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
 }
 
 /// Reads an ECS API document of a known type (a describe-* element or register input).
-pub fn parse_api(value: &Value, resource_type: ResourceType, root_path: &str) -> ParseResult<Resource> {
+pub fn parse_api(
+    value: &Value,
+    resource_type: ResourceType,
+    root_path: &str,
+) -> ParseResult<Resource> {
     let cx = ReadContext::default();
     let node = Node::root(value, root_path, &cx);
     api_resource(node, resource_type, None)
@@ -422,7 +435,11 @@ fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     if let Some(inner) = root.get(&["taskDefinition"]) {
         if inner.as_object().is_some() {
             let tags = root.get(&["tags"]);
-            return vec![api_resource_with_tags(inner, ResourceType::TaskDefinition, tags)];
+            return vec![api_resource_with_tags(
+                inner,
+                ResourceType::TaskDefinition,
+                tags,
+            )];
         }
     }
     if let Some(resource_type) = api_type(root) {
@@ -437,7 +454,11 @@ fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
         ("taskDefinitions", ResourceType::TaskDefinition),
     ] {
         if let Some(list) = root.get(&[key]) {
-            if list.value.as_array().is_some_and(|a| a.iter().all(Value::is_object)) {
+            if list
+                .value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_object))
+            {
                 return list
                     .elements()
                     .map(|element| api_resource(element, resource_type, None))
@@ -490,9 +511,8 @@ fn api_resource_with_tags(
     tags: Option<Node<'_>>,
 ) -> ParseResult<Resource> {
     let tags = read::tags(tags)?;
-    let text = |keys: &[&str]| -> ParseResult<Option<String>> {
-        Ok(node.str_at(keys)?.known().cloned())
-    };
+    let text =
+        |keys: &[&str]| -> ParseResult<Option<String>> { Ok(node.str_at(keys)?.known().cloned()) };
     let arn = match resource_type {
         ResourceType::TaskDefinition => text(&["taskDefinitionArn"])?,
         ResourceType::Service => text(&["serviceArn"])?,
@@ -500,8 +520,14 @@ fn api_resource_with_tags(
         ResourceType::TaskSet => text(&["taskSetArn"])?,
         ResourceType::CapacityProvider => text(&["capacityProviderArn"])?,
     };
-    let account = arn.as_deref().and_then(|a| arn_part(a, 4)).map(str::to_string);
-    let region = arn.as_deref().and_then(|a| arn_part(a, 3)).map(str::to_string);
+    let account = arn
+        .as_deref()
+        .and_then(|a| arn_part(a, 4))
+        .map(str::to_string);
+    let region = arn
+        .as_deref()
+        .and_then(|a| arn_part(a, 3))
+        .map(str::to_string);
     let arn_name = arn
         .as_deref()
         .and_then(|a| a.rsplit_once('/'))

@@ -3,7 +3,7 @@
 
 use crate::error::ParseResult;
 use crate::model::{
-    AssignPublicIp, AutoScalingGroupProvider, CapacityProvider, Capabilities, Cluster, Container,
+    AssignPublicIp, AutoScalingGroupProvider, Capabilities, CapacityProvider, Cluster, Container,
     EfsVolume, EnvVar, Field, LogConfiguration, Service, ServiceConnect, ServiceConnectService,
     Tags, TaskDefinition, TaskSet, Volume,
 };
@@ -48,7 +48,10 @@ pub fn task_definition(
         }
     }
     if let Field::Known(list) = node.strings_at(&["requiresCompatibilities"])? {
-        td.requires_compatibilities = list.into_iter().filter_map(|f| f.known().cloned()).collect();
+        td.requires_compatibilities = list
+            .into_iter()
+            .filter_map(|f| f.known().cloned())
+            .collect();
     }
 
     match node.get(&["containerDefinitions"]) {
@@ -69,7 +72,10 @@ pub fn task_definition(
                         "a container definition is null: expected an object with name and image",
                     ));
                 }
-                if element.expect_object("a container definition")?.is_unknown() {
+                if element
+                    .expect_object("a container definition")?
+                    .is_unknown()
+                {
                     td.containers_unknown = true;
                     continue;
                 }
@@ -103,7 +109,11 @@ fn container(node: Node<'_>) -> ParseResult<Container> {
         ..Container::default()
     };
     if let Some(list) = node.get(&["environment"]) {
-        if list.expect_array("environment (a list of {name, value} entries)")?.known().is_some() {
+        if list
+            .expect_array("environment (a list of {name, value} entries)")?
+            .known()
+            .is_some()
+        {
             for entry in list.elements() {
                 if entry.expect_object("an environment entry")?.is_unknown() {
                     c.environment.push(EnvVar {
@@ -218,9 +228,9 @@ fn assign_public_ip(node: Node<'_>) -> ParseResult<Field<AssignPublicIp>> {
         return Ok(Field::Absent);
     };
     if value.value.is_boolean() {
-        return Err(value.error(
-            "assignPublicIp must be the string ENABLED or DISABLED, found a boolean",
-        ));
+        return Err(
+            value.error("assignPublicIp must be the string ENABLED or DISABLED, found a boolean")
+        );
     }
     Ok(match value.string("assignPublicIp")? {
         Field::Known(text) if text.eq_ignore_ascii_case("ENABLED") => {
@@ -255,15 +265,22 @@ pub fn service(node: Node<'_>, tags: Tags) -> ParseResult<Service> {
         };
     }
     if let Some(strategy) = node.get(&["capacityProviderStrategy"]) {
-        if strategy.expect_array("capacityProviderStrategy")?.is_unknown() {
+        if strategy
+            .expect_array("capacityProviderStrategy")?
+            .is_unknown()
+        {
             s.capacity_providers_unknown = true;
         }
         for item in strategy.elements() {
-            if item.expect_object("a capacity provider strategy item")?.is_unknown() {
+            if item
+                .expect_object("a capacity provider strategy item")?
+                .is_unknown()
+            {
                 s.capacity_providers_unknown = true;
                 continue;
             }
-            s.capacity_providers.push(item.str_at(&["capacityProvider"])?);
+            s.capacity_providers
+                .push(item.str_at(&["capacityProvider"])?);
         }
     }
     // describe-services reports Service Connect inside the PRIMARY deployment; CloudFormation,
@@ -297,18 +314,27 @@ fn primary_service_connect(node: &Node<'_>) -> ParseResult<Field<ServiceConnect>
 }
 
 fn service_connect(node: Node<'_>) -> ParseResult<Field<ServiceConnect>> {
-    if node.expect_object("serviceConnectConfiguration")?.is_unknown() {
+    if node
+        .expect_object("serviceConnectConfiguration")?
+        .is_unknown()
+    {
         return Ok(Field::Unknown);
     }
     let services = match node.get(&["services"]) {
         None => Field::Absent,
         Some(list) => {
-            if list.expect_array("serviceConnectConfiguration.services")?.is_unknown() {
+            if list
+                .expect_array("serviceConnectConfiguration.services")?
+                .is_unknown()
+            {
                 Field::Unknown
             } else {
                 let mut out = Vec::new();
                 for item in list.elements() {
-                    if item.expect_object("a Service Connect service")?.is_unknown() {
+                    if item
+                        .expect_object("a Service Connect service")?
+                        .is_unknown()
+                    {
                         out.push(ServiceConnectService {
                             tls: Field::Unknown,
                             ..ServiceConnectService::default()

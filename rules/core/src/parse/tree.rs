@@ -100,13 +100,14 @@ impl<'a> Node<'a> {
         self.value.as_object()
     }
 
-    /// The value under the first of `keys` present (case-insensitive); explicit `null` is absent.
+    /// The value under the first of `keys` present (case-insensitive); explicit `null` is absent,
+    /// and so is CloudFormation's `{"Ref": "AWS::NoValue"}`, which removes the property.
     pub fn get<'b>(&'b self, keys: &[&str]) -> Option<Node<'b>> {
         let object = self.value.as_object()?;
         for wanted in keys {
             for (key, value) in object {
                 if key.eq_ignore_ascii_case(wanted) {
-                    if value.is_null() {
+                    if value.is_null() || (self.cx.intrinsics && is_no_value(value)) {
                         return None;
                     }
                     return Some(Node {
@@ -141,16 +142,20 @@ impl<'a> Node<'a> {
 
     /// Members of an object node, with their keys.
     pub fn members<'b>(&'b self) -> impl Iterator<Item = (&'b str, Node<'b>)> + 'b {
-        self.value.as_object().into_iter().flatten().map(move |(key, value)| {
-            (
-                key.as_str(),
-                Node {
-                    value,
-                    loc: Loc::Key(&self.loc, key),
-                    cx: self.cx,
-                },
-            )
-        })
+        self.value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(move |(key, value)| {
+                (
+                    key.as_str(),
+                    Node {
+                        value,
+                        loc: Loc::Key(&self.loc, key),
+                        cx: self.cx,
+                    },
+                )
+            })
     }
 
     /// The intrinsic function this node is (`Ref`, `Fn::Sub`, …), when reading CloudFormation.
@@ -163,7 +168,8 @@ impl<'a> Node<'a> {
             return None;
         }
         let (key, value) = object.iter().next()?;
-        (key == "Ref" || key.starts_with("Fn::") || key == "Condition").then_some((key.as_str(), value))
+        (key == "Ref" || key.starts_with("Fn::") || key == "Condition")
+            .then_some((key.as_str(), value))
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -210,6 +216,8 @@ impl<'a> Node<'a> {
             Value::Null => Ok(Field::Absent),
             Value::String(s) => Ok(Field::Known(s.clone())),
             Value::Number(n) => Ok(Field::Known(n.to_string())),
+            // CloudFormation turns a YAML/JSON boolean in a string property into "true"/"false".
+            Value::Bool(b) if self.cx.intrinsics => Ok(Field::Known(b.to_string())),
             _ => {
                 if let Some((function, argument)) = self.intrinsic() {
                     return Ok(resolve_intrinsic_string(function, argument, self.cx));
@@ -287,6 +295,13 @@ fn quote_for_error(s: &str) -> String {
     format!("\"{shown}\"")
 }
 
+/// `{"Ref": "AWS::NoValue"}`: the property is removed, as if it were never written.
+fn is_no_value(value: &Value) -> bool {
+    value.as_object().is_some_and(|object| {
+        object.len() == 1 && object.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue")
+    })
+}
+
 pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -319,9 +334,10 @@ fn resolve_intrinsic_string(function: &str, argument: &Value, cx: &ReadContext) 
             let Some(parts) = argument.as_array() else {
                 return Field::Unknown;
             };
-            let (Some(delimiter), Some(items)) =
-                (parts.first().and_then(Value::as_str), parts.get(1).and_then(Value::as_array))
-            else {
+            let (Some(delimiter), Some(items)) = (
+                parts.first().and_then(Value::as_str),
+                parts.get(1).and_then(Value::as_array),
+            ) else {
                 return Field::Unknown;
             };
             let mut resolved = Vec::with_capacity(items.len());
@@ -422,7 +438,8 @@ mod tests {
     #[test]
     fn sub_resolves_pseudo_parameters_to_markers_when_unknown() {
         let cx = cfn();
-        let value = json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1"});
+        let value =
+            json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1"});
         let node = Node::root(&value, "$", &cx);
         assert_eq!(
             node.string("Image").unwrap(),
@@ -462,7 +479,8 @@ mod tests {
     #[test]
     fn booleans_accept_cloudformation_strings_and_reject_others() {
         let cx = cfn();
-        let doc = json!({"a": "false", "b": "TRUE", "c": "yes", "d": {"Fn::If": ["x", true, false]}});
+        let doc =
+            json!({"a": "false", "b": "TRUE", "c": "yes", "d": {"Fn::If": ["x", true, false]}});
         let node = Node::root(&doc, "$", &cx);
         assert_eq!(node.bool_at(&["a"]).unwrap(), Field::Known(false));
         assert_eq!(node.bool_at(&["B"]).unwrap(), Field::Known(true));

@@ -1,0 +1,131 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning dashboards. NON_COMPLIANT verdicts are
+//! results; documents that could not be read are tool execution notifications.
+
+use serde_json::{json, Value};
+
+use crate::check::Report;
+use ecs_harden_core::catalogue::Severity;
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// A file path as a relative URI reference (forward slashes, spaces and `%` escaped).
+fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '%' => out.push_str("%25"),
+            '#' => out.push_str("%23"),
+            '?' => out.push_str("%3F"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(report: &Report) -> String {
+    let rules: Vec<Value> = report
+        .controls
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.rule_name(),
+                "shortDescription": {"text": c.title},
+                "fullDescription": {"text": format!("{} ({}, {} severity)", c.title, c.resource_type(), c.severity.as_str())},
+                "help": {"text": c.remediation},
+                "defaultConfiguration": {"level": level(c.severity)},
+                "properties": {
+                    "severity": c.severity.as_str(),
+                    "resourceType": c.resource_type().aws_name(),
+                    "tags": ["security", "ecs"],
+                },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for file in &report.files {
+        for resource in &file.resources {
+            for finding in &resource.findings {
+                if finding.outcome.verdict != ecs_harden_core::Verdict::NonCompliant {
+                    continue;
+                }
+                let rule_index = report
+                    .controls
+                    .iter()
+                    .position(|c| c.id == finding.control.id)
+                    .unwrap_or(0);
+                results.push(json!({
+                    "ruleId": finding.control.id,
+                    "ruleIndex": rule_index,
+                    "level": level(finding.control.severity),
+                    "message": {"text": format!(
+                        "{}: {}",
+                        resource.resource_id,
+                        finding.outcome.annotation.as_deref().unwrap_or(finding.control.title)
+                    )},
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri(&file.path)},
+                            "region": {"startLine": resource.line},
+                        },
+                        "logicalLocations": [{
+                            "fullyQualifiedName": resource.resource_id,
+                            "kind": "resource",
+                        }],
+                    }],
+                    "properties": {"resourceType": resource.resource_type.aws_name()},
+                }));
+            }
+        }
+    }
+    let mut notifications = Vec::new();
+    for (path, message) in &report.path_errors {
+        notifications.push(json!({
+            "level": "error",
+            "message": {"text": format!("{path}: {message}")},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(path)}}}],
+        }));
+    }
+    for file in &report.files {
+        for error in &file.errors {
+            let mut physical = json!({"artifactLocation": {"uri": uri(&file.path)}});
+            if let Some(line) = error.line {
+                physical["region"] = json!({"startLine": line});
+            }
+            notifications.push(json!({
+                "level": "error",
+                "message": {"text": format!("{}: {}", file.path, error.message)},
+                "locations": [{"physicalLocation": physical}],
+            }));
+        }
+    }
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "ecs-harden",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
+    out
+}

@@ -1,0 +1,152 @@
+//! Text output for a terminal: grouped by file, failures first-class, a summary line.
+
+use ecs_harden_core::catalogue::CATALOGUE;
+use ecs_harden_core::Verdict;
+
+use crate::check::Report;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn red(&self, t: &str) -> String {
+        self.wrap("31", t)
+    }
+    fn green(&self, t: &str) -> String {
+        self.wrap("32", t)
+    }
+    fn yellow(&self, t: &str) -> String {
+        self.wrap("33", t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.wrap("2", t)
+    }
+    fn bold(&self, t: &str) -> String {
+        self.wrap("1", t)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn render(report: &Report, color: bool, all: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    for (path, message) in &report.path_errors {
+        out.push_str(&format!(
+            "{}\n  {} {message}\n\n",
+            p.bold(path),
+            p.red("error")
+        ));
+    }
+    for file in &report.files {
+        let interesting = all
+            || !file.errors.is_empty()
+            || file.resources.iter().any(|r| {
+                r.findings
+                    .iter()
+                    .any(|f| f.outcome.verdict == Verdict::NonCompliant)
+            });
+        if !interesting {
+            continue;
+        }
+        out.push_str(&p.bold(&file.path));
+        out.push('\n');
+        for error in &file.errors {
+            out.push_str(&format!("  {} {}\n", p.red("error"), error.message));
+        }
+        for resource in &file.resources {
+            let failed = resource
+                .findings
+                .iter()
+                .filter(|f| f.outcome.verdict == Verdict::NonCompliant)
+                .count();
+            let passed = resource
+                .findings
+                .iter()
+                .filter(|f| f.outcome.verdict == Verdict::Compliant)
+                .count();
+            let skipped = resource.findings.len() - failed - passed;
+            if failed == 0 && !all {
+                continue;
+            }
+            out.push_str(&format!(
+                "  {} {}  {}\n",
+                resource.resource_id,
+                p.dim(&format!("({})", resource.resource_type)),
+                p.dim(&format!(
+                    "{failed} failed, {passed} passed, {skipped} not applicable"
+                ))
+            ));
+            for finding in &resource.findings {
+                let (mark, verdict) = match finding.outcome.verdict {
+                    Verdict::NonCompliant => (p.red("✗"), p.red("NON_COMPLIANT ")),
+                    Verdict::Compliant if all => (p.green("✓"), p.green("COMPLIANT     ")),
+                    Verdict::NotApplicable if all => (p.dim("-"), p.dim("NOT_APPLICABLE")),
+                    _ => continue,
+                };
+                let severity = format!("{:<6}", finding.control.severity.as_str());
+                let annotation = finding.outcome.annotation.as_deref().unwrap_or_default();
+                out.push_str(&format!(
+                    "    {mark} {:<9} {verdict} {} {annotation}\n",
+                    finding.control.id,
+                    if finding.outcome.verdict == Verdict::NonCompliant {
+                        p.yellow(&severity)
+                    } else {
+                        p.dim(&severity)
+                    },
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    let t = report.totals();
+    let summary = format!(
+        "{}, {}, {}: {} non-compliant, {} compliant, {} not applicable, {}",
+        plural(t.files, "file", "files"),
+        plural(t.resources, "resource", "resources"),
+        plural(report.controls.len(), "control", "controls"),
+        t.non_compliant,
+        t.compliant,
+        t.not_applicable,
+        plural(t.errors, "error", "errors"),
+    );
+    let summary = if t.errors > 0 || t.non_compliant > 0 {
+        p.red(&summary)
+    } else {
+        p.green(&summary)
+    };
+    out.push_str(&summary);
+    out.push('\n');
+    out
+}
+
+/// `controls` as a table.
+pub fn controls() -> String {
+    let mut out = format!(
+        "{:<9} {:<7} {:<17} {:<46} {}\n",
+        "CONTROL", "SEVERITY", "RESOURCE", "CONFIG RULE", "TITLE"
+    );
+    for c in CATALOGUE {
+        out.push_str(&format!(
+            "{:<9} {:<8} {:<17} {:<46} {}\n",
+            c.id,
+            c.severity.as_str(),
+            c.resource_type()
+                .aws_name()
+                .trim_start_matches("AWS::ECS::"),
+            c.rule_name(),
+            c.title
+        ));
+    }
+    out
+}

@@ -1,0 +1,404 @@
+//! The `ecs-harden` binary, end to end: exit codes, every output format, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn shared() -> PathBuf {
+    let dir = root().join("../shared/fixtures");
+    assert!(dir.is_dir(), "shared fixtures missing at {}", dir.display());
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecs-harden"))
+        .current_dir(root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run ecs-harden")
+}
+
+fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let cases = shared().join("cases");
+    let compliant = path_str(&cases.join("ECS.4/api-privileged-false.json"));
+    let failing = path_str(&cases.join("ECS.4/api-privileged-true.json"));
+    let broken = path_str(&shared().join("invalid/privileged-object.json"));
+    assert_eq!(
+        run(&["check", "--controls", "ECS.4", &compliant])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "--controls", "ECS.4", &failing])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(run(&["check", &failing, &broken]).status.code(), Some(2));
+    assert_eq!(
+        run(&["check", "--controls", "NOPE.1", &compliant])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["check", "--param", "ECS.13.nope=1", &compliant])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(run(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["check", "does/not/exist.json"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn invalid_files_are_reported_and_everything_else_still_evaluated() {
+    let output = run(&[
+        "check",
+        "--format",
+        "json",
+        &path_str(&shared().join("cases")),
+        &path_str(&shared().join("invalid")),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json_of(&output);
+    let errors = report["errors"].as_array().unwrap();
+    let invalid: Vec<_> = std::fs::read_dir(shared().join("invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(errors.len(), invalid.len(), "{errors:#?}");
+    for name in &invalid {
+        let error = errors
+            .iter()
+            .find(|e| e["path"].as_str().unwrap().ends_with(name.as_str()))
+            .unwrap_or_else(|| panic!("no error for {name}"));
+        assert!(!error["message"].as_str().unwrap().is_empty());
+    }
+    let expected_paths = [
+        (
+            "privileged-object.json",
+            "$.containerDefinitions[1].privileged",
+        ),
+        (
+            "container-definitions-string.json",
+            "$.containerDefinitions",
+        ),
+        ("cfn-properties-string.json", "$.Properties"),
+        ("top-level-array.json", "$:"),
+        ("not-json.json", "line 1, column 1"),
+        ("truncated.json", "line 16"),
+    ];
+    for (name, fragment) in expected_paths {
+        let error = errors
+            .iter()
+            .find(|e| e["path"].as_str().unwrap().ends_with(name))
+            .unwrap();
+        assert!(
+            error["message"].as_str().unwrap().contains(fragment),
+            "{name}: {error}"
+        );
+    }
+    let results = report["results"].as_array().unwrap();
+    let case_files = std::fs::read_dir(shared().join("cases"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .count();
+    let files_with_results: std::collections::BTreeSet<_> = results
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files_with_results.len(), case_files);
+    for result in results {
+        for key in [
+            "path",
+            "resourceType",
+            "resourceId",
+            "control",
+            "verdict",
+            "annotation",
+        ] {
+            assert!(result.get(key).is_some(), "{key} missing in {result}");
+        }
+    }
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let mut schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // The official schema's `language` patterns end in a lone `]`, a literal under ECMA-262
+    // Annex B but a syntax error for Rust's regex engine; `\\]` means the same literal.
+    let fixed = fix_lone_bracket(&mut schema);
+    assert_eq!(
+        fixed, 2,
+        "the schema's language patterns changed; revisit this fix"
+    );
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let not_sarif = serde_json::json!({"version": "2.0.0", "runs": []});
+    assert!(
+        !validator.is_valid(&not_sarif),
+        "the validator must reject a wrong version"
+    );
+    for args in [
+        vec!["check", "--format", "sarif", "examples"],
+        vec![
+            "check",
+            "--format",
+            "sarif",
+            "examples",
+            "../shared/fixtures/invalid",
+        ],
+    ] {
+        let output = run(&args);
+        let log = json_of(&output);
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "SARIF invalid for {args:?}:\n{}",
+            errors.join("\n")
+        );
+        let run0 = &log["runs"][0];
+        assert_eq!(log["version"], "2.1.0");
+        assert!(!run0["results"].as_array().unwrap().is_empty());
+        let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+        for result in run0["results"].as_array().unwrap() {
+            let index = result["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], result["ruleId"]);
+        }
+    }
+    // A parse error shows up as a failed invocation with a notification naming the file.
+    let output = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "../shared/fixtures/invalid/truncated.json",
+    ]);
+    let log = json_of(&output);
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("truncated.json")
+    );
+}
+
+#[test]
+fn junit_output_counts_failures_and_skips() {
+    let file = path_str(&shared().join("cases/ECS.4/api-privileged-true.json"));
+    let output = run(&[
+        "check",
+        "--format",
+        "junit",
+        "--controls",
+        "ECS.4,ECS.21",
+        &file,
+    ]);
+    let xml = String::from_utf8(output.stdout).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure type=\"NON_COMPLIANT\" message=\"Privileged containers: cadvisor")
+    );
+    assert_eq!(
+        xml.matches("<testsuite ").count(),
+        xml.matches("</testsuite>").count()
+    );
+}
+
+#[test]
+fn text_output_groups_by_file_and_ends_with_a_summary() {
+    let output = run(&["check", "examples"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "no colour when not on a terminal");
+    assert!(
+        text.contains("examples/task-definitions/debug-shell.json\n"),
+        "{text}"
+    );
+    assert!(text.contains("✗ ECS.4"), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("4 files, 6 resources, 26 controls:"),
+        "{last}"
+    );
+    let coloured = run(&["check", "--color", "always", "examples"]);
+    assert!(String::from_utf8(coloured.stdout)
+        .unwrap()
+        .contains("\x1b[31m"));
+}
+
+#[test]
+fn controls_and_params_select_what_runs() {
+    let file = path_str(&shared().join("cases/ECS.13/api-required-key-missing.json"));
+    let only = json_of(&run(&[
+        "check",
+        "--format",
+        "json",
+        "--controls",
+        "ECS.13",
+        &file,
+    ]));
+    let results = only["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["verdict"], "COMPLIANT");
+    let required = json_of(&run(&[
+        "check",
+        "--format",
+        "json",
+        "--controls",
+        "ECS.13",
+        "--param",
+        "ECS.13.requiredTagKeys=team,env",
+        &file,
+    ]));
+    let result = &required["results"][0];
+    assert_eq!(result["verdict"], "NON_COMPLIANT");
+    assert!(result["annotation"].as_str().unwrap().contains("env"));
+    let too_many = run(&[
+        "check",
+        "--param",
+        "ECS.13.requiredTagKeys=a,b,c,d,e,f,g",
+        &file,
+    ]);
+    assert_eq!(too_many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_many.stderr).contains("at most 6"));
+}
+
+#[test]
+fn yaml_templates_with_short_form_intrinsics_are_checked() {
+    let report = json_of(&run(&[
+        "check",
+        "--format",
+        "json",
+        "examples/cloudformation/storefront.yaml",
+    ]));
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let verdict = |id: &str, control: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resourceId"] == id && r["control"] == control)
+            .map(|r| r["verdict"].as_str().unwrap().to_string())
+    };
+    // ClusterSettings value is `!Ref EnableInsights`: unknown, never a failure.
+    assert_eq!(verdict("Cluster", "ECS.12").as_deref(), Some("COMPLIANT"));
+    assert_eq!(
+        verdict("WebService", "ECS.2").as_deref(),
+        Some("NON_COMPLIANT")
+    );
+    // `!Sub ${AWS::AccountId}.dkr.ecr.${AWS::Region}…` is the account's own registry; nginx is not.
+    let harden5 = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resourceId"] == "WebTaskDefinition" && r["control"] == "HARDEN.5")
+        .unwrap();
+    let annotation = harden5["annotation"].as_str().unwrap();
+    assert!(
+        annotation.contains("nginx") && !annotation.contains("web ("),
+        "{annotation}"
+    );
+    // The IAM role is not an ECS resource and is skipped.
+    assert!(verdict("TaskRole", "ECS.4").is_none());
+}
+
+#[test]
+fn the_controls_command_lists_the_catalogue() {
+    let json = json_of(&run(&["controls", "--format", "json"]));
+    assert_eq!(
+        json["controls"].as_array().unwrap().len(),
+        ecs_harden_core_count()
+    );
+    let text = String::from_utf8(run(&["controls"]).stdout).unwrap();
+    assert!(text.contains("ecs-harden-no-environment-secrets"));
+}
+
+fn ecs_harden_core_count() -> usize {
+    // 17 Security Hub controls and 9 of our own.
+    26
+}
+
+#[test]
+fn secrets_never_reach_any_output() {
+    let secrets = [
+        "AKIAEXAMPLEEXAMPLE00",
+        "ghp_ExampleOnlyNotARealToken0000000000",
+    ];
+    for format in ["text", "json", "sarif", "junit"] {
+        let output = run(&[
+            "check",
+            "--all",
+            "--format",
+            format,
+            "examples/task-definitions/debug-shell.json",
+        ]);
+        let text = String::from_utf8_lossy(&output.stdout);
+        for secret in secrets {
+            assert!(!text.contains(secret), "{format} output contains a secret");
+        }
+    }
+}
+
+fn fix_lone_bracket(value: &mut Value) -> usize {
+    const LONE: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    match value {
+        Value::Object(map) => {
+            let mut count = 0;
+            for (key, item) in map.iter_mut() {
+                if key == "pattern" && item == LONE {
+                    *item = Value::String("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$".into());
+                    count += 1;
+                } else {
+                    count += fix_lone_bracket(item);
+                }
+            }
+            count
+        }
+        Value::Array(items) => items.iter_mut().map(fix_lone_bracket).sum(),
+        _ => 0,
+    }
+}

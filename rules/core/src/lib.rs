@@ -22,6 +22,7 @@ pub mod image;
 pub mod model;
 pub mod params;
 pub mod parse;
+pub mod runner;
 pub mod verdict;
 
 pub use catalogue::{Control, CATALOGUE};

@@ -66,7 +66,11 @@ const EXPECTED: &[(&str, At, &str)] = &[
         At::Path("$.Properties.ContainerDefinitions[0].ReadonlyRootFilesystem"),
         "boolean",
     ),
-    ("cfn-properties-string.json", At::Path("$.Properties"), "object"),
+    (
+        "cfn-properties-string.json",
+        At::Path("$.Properties"),
+        "object",
+    ),
     (
         "service-assign-public-ip-boolean.json",
         At::Path("$.networkConfiguration.awsvpcConfiguration.assignPublicIp"),
@@ -109,7 +113,9 @@ fn every_invalid_input_is_an_error_at_the_expected_location() {
             continue;
         }
         if results.iter().any(Result::is_ok) {
-            failures.push(format!("{name}: a resource was read from a broken document"));
+            failures.push(format!(
+                "{name}: a resource was read from a broken document"
+            ));
             continue;
         }
         if results.len() != 1 {
@@ -119,7 +125,7 @@ fn every_invalid_input_is_an_error_at_the_expected_location() {
         let located = match (at, &error.location) {
             (At::Path(want), Location::Path(got)) => want == got,
             (At::Line(line, column), Location::LineColumn { line: l, column: c }) => {
-                line == l && column.is_none_or(|column| column == *c)
+                line == l && column.unwrap_or(*c) == *c
             }
             (At::Document, Location::Document) => true,
             _ => false,
@@ -136,7 +142,9 @@ fn every_invalid_input_is_an_error_at_the_expected_location() {
         // The rendered error leads with its location.
         let shown = error.to_string();
         if !shown.starts_with(&error.location.to_string()) {
-            failures.push(format!("{name}: {shown:?} does not start with its location"));
+            failures.push(format!(
+                "{name}: {shown:?} does not start with its location"
+            ));
         }
     }
     assert!(
@@ -170,6 +178,9 @@ fn the_table_matches_the_files_and_expected_md() {
             At::Line(line, None) => pointer.starts_with(&format!("line {line} ")),
             At::Document => pointer.contains("empty input"),
         };
-        assert!(agrees, "{file}: this test and EXPECTED.md disagree ({pointer:?})");
+        assert!(
+            agrees,
+            "{file}: this test and EXPECTED.md disagree ({pointer:?})"
+        );
     }
 }

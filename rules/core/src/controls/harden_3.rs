@@ -38,21 +38,26 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
         Field::Unknown => return Outcome::compliant(),
         Field::Known(mode) => (mode.as_str(), ""),
         Field::Absent => match td.os() {
-            OsFamily::Linux => ("bridge", " (absent, so bridge)"),
-            OsFamily::Windows => ("default", " (absent, so default)"),
+            OsFamily::Linux => ("bridge", "is absent, so bridge on EC2, and that"),
+            OsFamily::Windows => ("default", "is absent, so default on Windows EC2, and that"),
             OsFamily::Unknown => {
                 if is_allowed("bridge") || is_allowed("default") {
                     return Outcome::compliant();
                 }
-                ("bridge", " (absent, so bridge or default)")
+                ("bridge", "is absent, so bridge or default on EC2, and that")
             }
         },
     };
     if is_allowed(mode) {
         Outcome::compliant()
     } else {
+        let what = if note.is_empty() {
+            format!("networkMode {mode} is not allowed")
+        } else {
+            format!("networkMode {note} is not allowed")
+        };
         Outcome::non_compliant(format!(
-            "networkMode {mode}{note} is not allowed; allowed: {}. Use awsvpc.",
+            "{what}; allowed: {}. Use awsvpc.",
             allowed.join(", ")
         ))
     }

@@ -105,36 +105,34 @@ fn last_token_position(text: &str) -> (usize, usize) {
 /// Finds where JSON nesting first exceeds the limit, skipping strings. serde_json has its own
 /// recursion limit (128); this gives a clearer message and the same limit for both syntaxes.
 fn nesting_over_limit(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
-    let (mut line, mut column) = (1usize, 0usize);
-    for c in text.chars() {
-        if c == '\n' {
-            line += 1;
-            column = 0;
-        } else {
-            column += 1;
-        }
+    // Bytes, not chars: '"', '\\' and brackets never occur inside a multi-byte UTF-8 sequence.
+    for (offset, &b) in bytes.iter().enumerate() {
         if in_string {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
             continue;
         }
-        match c {
-            '"' => in_string = true,
-            '{' | '[' => {
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
+                    let before = &text[..offset];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
                     return Some((line, column));
                 }
             }
-            '}' | ']' => depth = depth.saturating_sub(1),
+            b'}' | b']' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }

@@ -402,3 +402,42 @@ fn fix_lone_bracket(value: &mut Value) -> usize {
         _ => 0,
     }
 }
+
+#[test]
+fn config_rule_events_and_history_responses_are_checked_offline() {
+    let events = shared().join("events");
+    let report = json_of(&run(&[
+        "check",
+        "--format",
+        "json",
+        "--controls",
+        "ECS.5,ECS.8",
+        &path_str(&events.join("config-change-notification.json")),
+        &path_str(&events.join("config-oversized-history-response.json")),
+        &path_str(&events.join("cfn-hook-request.json")),
+    ]));
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    let failing: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == "NON_COMPLIANT")
+        .map(|r| {
+            (
+                r["control"].as_str().unwrap().to_string(),
+                r["annotation"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(failing.len(), 3, "{failing:?}");
+    assert!(failing
+        .iter()
+        .any(|(c, a)| c == "ECS.8" && a.contains("report-builder")));
+    assert!(failing
+        .iter()
+        .any(|(c, a)| c == "ECS.5" && a.contains("log_router")));
+    assert!(failing
+        .iter()
+        .any(|(c, a)| c == "ECS.5" && a.contains("nginx")));
+    assert!(!report.to_string().contains("AKIAQX4EXAMPLE7Z2H5N"));
+}

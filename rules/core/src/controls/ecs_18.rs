@@ -1,7 +1,8 @@
 //! ECS.18: ECS task definitions should use encryption in transit for EFS volumes.
 
+use super::efs_offenders;
 use crate::catalogue::{Control, Evaluator, Severity};
-use crate::model::{Field, TaskDefinition};
+use crate::model::TaskDefinition;
 use crate::params::Params;
 use crate::verdict::Outcome;
 
@@ -25,25 +26,10 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `"transitEncryption": "ENABLED"`.
 pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
-    let offenders: Vec<String> = td
-        .volumes
-        .iter()
-        .filter(|v| match &v.efs {
-            Field::Known(efs) => match &efs.transit_encryption {
-                Field::Unknown => false,
-                other => !other.eq_ignore_case("ENABLED"),
-            },
-            _ => false,
-        })
-        .map(|v| v.display_name().to_string())
-        .collect();
-    if offenders.is_empty() {
-        Outcome::compliant()
-    } else {
-        Outcome::offenders(
-            "EFS volumes without transitEncryption ENABLED",
-            &offenders,
-            "Enable transit encryption.",
-        )
-    }
+    efs_offenders(
+        td,
+        |efs| &efs.transit_encryption,
+        "EFS volumes without transitEncryption ENABLED",
+        "Enable transit encryption.",
+    )
 }

@@ -1,6 +1,6 @@
 //! ECS.20: ECS task definitions should configure non-root users in Linux containers.
 
-use super::container_offenders;
+use super::{container_offenders, only_for_os};
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Field, OsFamily, TaskDefinition};
 use crate::params::Params;
@@ -28,16 +28,8 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: a non-root uid, built into the image and set in `user`.
 pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
-    match td.os() {
-        OsFamily::Windows => {
-            return Outcome::not_applicable("Windows task definition: ECS.20 covers Linux containers.")
-        }
-        OsFamily::Unknown => {
-            return Outcome::not_applicable(
-                "runtimePlatform.operatingSystemFamily is unresolved: cannot tell whether ECS.20 applies.",
-            )
-        }
-        OsFamily::Linux => {}
+    if let Some(out_of_scope) = only_for_os(td, OsFamily::Linux, "ECS.20") {
+        return out_of_scope;
     }
     container_offenders(
         td,

@@ -1,6 +1,6 @@
 //! ECS.21: ECS task definitions should configure non-administrator users in Windows containers.
 
-use super::container_offenders;
+use super::{container_offenders, only_for_os};
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Field, OsFamily, TaskDefinition};
 use crate::params::Params;
@@ -29,16 +29,8 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `"user": "ContainerUser"`.
 pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
-    match td.os() {
-        OsFamily::Windows => {}
-        OsFamily::Linux => {
-            return Outcome::not_applicable("Linux task definition: ECS.21 covers Windows containers.")
-        }
-        OsFamily::Unknown => {
-            return Outcome::not_applicable(
-                "runtimePlatform.operatingSystemFamily is unresolved: cannot tell whether ECS.21 applies.",
-            )
-        }
+    if let Some(out_of_scope) = only_for_os(td, OsFamily::Windows, "ECS.21") {
+        return out_of_scope;
     }
     container_offenders(
         td,

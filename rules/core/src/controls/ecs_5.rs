@@ -1,6 +1,6 @@
 //! ECS.5: ECS containers should be limited to read-only access to root filesystems.
 
-use super::{aws_nist, container_offenders, NIST_LEAST_PRIVILEGE};
+use super::{aws_nist, container_offenders, only_for_os, NIST_LEAST_PRIVILEGE};
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Field, OsFamily, TaskDefinition};
 use crate::params::Params;
@@ -28,16 +28,8 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `"readonlyRootFilesystem": true`, with volumes for `/tmp` or other writable paths.
 pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
-    match td.os() {
-        OsFamily::Windows => {
-            return Outcome::not_applicable("Windows task definition: ECS.5 covers Linux containers.")
-        }
-        OsFamily::Unknown => {
-            return Outcome::not_applicable(
-                "runtimePlatform.operatingSystemFamily is unresolved: cannot tell whether ECS.5 applies.",
-            )
-        }
-        OsFamily::Linux => {}
+    if let Some(out_of_scope) = only_for_os(td, OsFamily::Linux, "ECS.5") {
+        return out_of_scope;
     }
     container_offenders(
         td,

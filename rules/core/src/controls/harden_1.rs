@@ -1,6 +1,6 @@
 //! HARDEN.1: Linux containers should drop all capabilities and add back only allowed ones.
 
-use super::{container_offenders, own_nist};
+use super::{container_offenders, only_for_os, own_nist};
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Field, OsFamily, TaskDefinition};
 use crate::params::{ParamKind, ParamSpec, Params};
@@ -33,16 +33,8 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}`.
 pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
-    match td.os() {
-        OsFamily::Windows => {
-            return Outcome::not_applicable("Windows task definition: Linux capabilities do not apply.")
-        }
-        OsFamily::Unknown => {
-            return Outcome::not_applicable(
-                "runtimePlatform.operatingSystemFamily is unresolved: cannot tell whether HARDEN.1 applies.",
-            )
-        }
-        OsFamily::Linux => {}
+    if let Some(out_of_scope) = only_for_os(td, OsFamily::Linux, "HARDEN.1") {
+        return out_of_scope;
     }
     let allowed = params.list("allowedAddCapabilities");
     let normalize = |cap: &str| cap.trim().trim_start_matches("CAP_").to_ascii_uppercase();

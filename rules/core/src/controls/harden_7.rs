@@ -1,7 +1,8 @@
 //! HARDEN.7: EFS volumes should authorize with the task's IAM role.
 
+use super::efs_offenders;
 use crate::catalogue::{Control, Evaluator, Severity};
-use crate::model::{Field, TaskDefinition};
+use crate::model::TaskDefinition;
 use crate::params::Params;
 use crate::verdict::Outcome;
 
@@ -27,25 +28,10 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `"authorizationConfig": {"iam": "ENABLED", "accessPointId": "…"}`.
 pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
-    let offenders: Vec<String> = td
-        .volumes
-        .iter()
-        .filter(|v| match &v.efs {
-            Field::Known(efs) => match &efs.iam {
-                Field::Unknown => false,
-                other => !other.eq_ignore_case("ENABLED"),
-            },
-            _ => false,
-        })
-        .map(|v| v.display_name().to_string())
-        .collect();
-    if offenders.is_empty() {
-        Outcome::compliant()
-    } else {
-        Outcome::offenders(
-            "EFS volumes without authorizationConfig.iam ENABLED",
-            &offenders,
-            "Enable IAM authorization.",
-        )
-    }
+    efs_offenders(
+        td,
+        |efs| &efs.iam,
+        "EFS volumes without authorizationConfig.iam ENABLED",
+        "Enable IAM authorization.",
+    )
 }

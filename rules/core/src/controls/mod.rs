@@ -137,3 +137,51 @@ pub(crate) fn tagged(tags: &Tags, params: &Params, what: &str) -> Outcome {
     }
     Outcome::compliant()
 }
+
+/// EFS volumes whose `setting` is known and not `ENABLED` (absent fails), or COMPLIANT.
+pub(crate) fn efs_offenders(
+    td: &TaskDefinition,
+    setting: fn(&crate::model::EfsVolume) -> &Field<String>,
+    lead: &str,
+    advice: &str,
+) -> Outcome {
+    let offenders: Vec<String> = td
+        .volumes
+        .iter()
+        .filter(|v| match &v.efs {
+            Field::Known(efs) => match setting(efs) {
+                Field::Unknown => false,
+                value => !value.eq_ignore_case("ENABLED"),
+            },
+            _ => false,
+        })
+        .map(|v| v.display_name().to_string())
+        .collect();
+    if offenders.is_empty() {
+        Outcome::compliant()
+    } else {
+        Outcome::offenders(lead, &offenders, advice)
+    }
+}
+
+/// NOT_APPLICABLE unless the task definition targets `wanted`; an unresolved OS family is
+/// NOT_APPLICABLE too, since whether the control applies cannot be known.
+pub(crate) fn only_for_os(
+    td: &TaskDefinition,
+    wanted: crate::model::OsFamily,
+    control: &str,
+) -> Option<Outcome> {
+    use crate::model::OsFamily;
+    match (td.os(), wanted) {
+        (OsFamily::Unknown, _) => Some(Outcome::not_applicable(format!(
+            "runtimePlatform.operatingSystemFamily is unresolved: cannot tell whether {control} applies."
+        ))),
+        (os, wanted) if os == wanted => None,
+        (OsFamily::Windows, _) => Some(Outcome::not_applicable(format!(
+            "Windows task definition: {control} covers Linux containers."
+        ))),
+        _ => Some(Outcome::not_applicable(format!(
+            "Linux task definition: {control} covers Windows containers."
+        ))),
+    }
+}

@@ -71,6 +71,10 @@ fn detect(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     if root.has(&["requestData"]) && root.has(&["actionInvocationPoint"]) {
         return vec![hook_request(root)];
     }
+    // An AWS Config rule's Lambda event: the item inside `invokingEvent` (a JSON string).
+    if let Some(invoking) = root.get(&["invokingEvent"]) {
+        return vec![config_rule_event(invoking)];
+    }
     // An AWS Config configuration item.
     if root.has(&["configurationItemCaptureTime"])
         || (root.has(&["configuration"]) && root.has(&["resourceType"]))
@@ -81,6 +85,12 @@ fn detect(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     if let Some(results) = root.get(&["Results"]) {
         if results.value.is_array() {
             return results.elements().map(config_item_string).collect();
+        }
+    }
+    // GetResourceConfigHistory response: {"configurationItems": [item, …]}.
+    if let Some(items) = root.get(&["configurationItems"]) {
+        if items.value.is_array() {
+            return items.elements().map(config_item_string).collect();
         }
     }
     api_document(root)
@@ -296,6 +306,28 @@ fn hook_request(root: Node<'_>) -> ParseResult<Resource> {
         &Deployment { account, region },
         &path,
     )
+}
+
+fn config_rule_event(invoking: Node<'_>) -> ParseResult<Resource> {
+    let decoded = match invoking.value.as_str() {
+        Some(text) => load(text, Syntax::Json).map_err(|e| {
+            invoking.error(format!(
+                "invokingEvent is not a JSON document: {}",
+                e.message
+            ))
+        })?,
+        None => invoking.value.clone(),
+    };
+    let cx = ReadContext::default();
+    let event = Node::root(&decoded, "$", &cx);
+    let path = format!("{}.configurationItem", invoking.path());
+    match event.get(&["configurationItem"]) {
+        Some(item) => config_item(Node::root(item.value, &path, &cx)),
+        None => Err(invoking.error(
+            "the event carries no configuration item (an oversized or scheduled notification): \
+             nothing to check offline",
+        )),
+    }
 }
 
 /// The `index`th colon-separated part of an ARN (3 = Region, 4 = account), when non-empty.

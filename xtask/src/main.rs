@@ -101,6 +101,21 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
             .env("RUSTFLAGS", rustflags_deny_warnings()),
     )?;
     step(
+        "fixture cases per control",
+        cargo()
+            .args([
+                "test",
+                "--quiet",
+                "-p",
+                "ecs-harden-core",
+                "--test",
+                "fixture_cases",
+                "--",
+                "--nocapture",
+            ])
+            .env("RUSTFLAGS", rustflags_deny_warnings()),
+    )?;
+    step(
         "cargo test --doc",
         cargo()
             .args(["test", "--workspace", "--doc"])

@@ -3,6 +3,9 @@
 //! pure; the Lambda crates supply the AWS calls (GetResourceConfigHistory for oversized items,
 //! the ECS API for periodic runs, PutEvaluations).
 
+pub mod io;
+mod run;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -197,7 +200,7 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    fn new(
+    pub(crate) fn new(
         resource_type: &str,
         resource_id: &str,
         outcome: Outcome,
@@ -287,5 +290,9 @@ pub fn backoff_millis(attempt: u32, base_millis: u64, cap_millis: u64, random: u
     }
 }
 
+pub use run::{family_and_revision, run, Run, RunError, RunOptions};
+
+#[cfg(test)]
+mod run_tests;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 //! - `cargo xtask codegen [--check]`: regenerate (or verify) files derived from the catalogue.
 
 mod codegen;
+mod scaffold;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,15 +26,19 @@ fn run() -> anyhow::Result<()> {
     let rest = &args[args.len().min(1)..];
     match task {
         "test" => test(rest),
+        "setup" => setup(),
         "demo" => demo(),
         "codegen" => codegen::run(rest.iter().any(|a| a == "--check")),
+        "new-control" => scaffold::run(rest),
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask <task>\n\n\
                  tasks:\n  \
                  test              fmt --check, clippy -D warnings, every test, generated files fresh\n  \
+                 setup             create .venv with moto for the end-to-end tests (test does this too)\n  \
                  demo              check the shipped examples with ecs-harden (no AWS account needed)\n  \
-                 codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)"
+                 codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)\n  \
+                 new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)"
             );
             Ok(())
         }
@@ -125,6 +130,42 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
         "xtask test: all steps passed in {:.0}s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// The Python venv with moto (the local AWS endpoint of the end-to-end tests), created or
+/// refreshed when `tests/harness/requirements.txt` changed.
+fn setup() -> anyhow::Result<()> {
+    let venv = root().join(".venv");
+    let requirements = root().join("tests/harness/requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements)
+        .with_context(|| format!("cannot read {}", requirements.display()))?;
+    let stamp = venv.join(".requirements.installed");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
+        println!("==> python venv (.venv): up to date");
+        return Ok(());
+    }
+    if !venv.join("bin/python").exists() {
+        step(
+            "python3 -m venv .venv",
+            Command::new("python3")
+                .current_dir(root())
+                .args(["-m", "venv", ".venv"]),
+        )?;
+    }
+    step(
+        "pip install -r tests/harness/requirements.txt (moto, cfn-lint)",
+        Command::new(venv.join("bin/pip"))
+            .current_dir(root())
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                "tests/harness/requirements.txt",
+            ]),
+    )?;
+    std::fs::write(&stamp, wanted)?;
     Ok(())
 }
 

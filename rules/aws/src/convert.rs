@@ -1,0 +1,312 @@
+//! AWS SDK types to ECS API JSON (camelCase), the shape the core parser reads. Every field a
+//! control reads is carried over; nothing else is.
+
+use aws_sdk_ecs::types::{
+    CapacityProvider, CapacityProviderStrategyItem, Cluster, ContainerDefinition, Deployment,
+    NetworkConfiguration, Service, ServiceConnectConfiguration, Tag, TaskDefinition, TaskSet,
+    Volume,
+};
+use serde_json::{json, Map, Value};
+
+/// Inserts `key` only when the value is present.
+fn put(object: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    if let Some(value) = value {
+        object.insert(key.to_string(), value);
+    }
+}
+
+fn text(value: Option<&str>) -> Option<Value> {
+    value.map(|s| Value::String(s.to_string()))
+}
+
+pub fn tags(tags: &[Tag]) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|t| json!({"key": t.key(), "value": t.value()}))
+            .collect(),
+    )
+}
+
+fn container(c: &ContainerDefinition) -> Value {
+    let mut o = Map::new();
+    put(&mut o, "name", text(c.name()));
+    put(&mut o, "image", text(c.image()));
+    put(&mut o, "privileged", c.privileged().map(Value::Bool));
+    put(
+        &mut o,
+        "readonlyRootFilesystem",
+        c.readonly_root_filesystem().map(Value::Bool),
+    );
+    put(&mut o, "user", text(c.user()));
+    o.insert(
+        "environment".into(),
+        Value::Array(
+            c.environment()
+                .iter()
+                .map(|kv| json!({"name": kv.name(), "value": kv.value()}))
+                .collect(),
+        ),
+    );
+    put(
+        &mut o,
+        "logConfiguration",
+        c.log_configuration()
+            .map(|l| json!({"logDriver": l.log_driver().as_str()})),
+    );
+    put(
+        &mut o,
+        "linuxParameters",
+        c.linux_parameters().map(|l| {
+            let mut p = Map::new();
+            put(
+                &mut p,
+                "capabilities",
+                l.capabilities()
+                    .map(|k| json!({"add": k.add(), "drop": k.drop()})),
+            );
+            Value::Object(p)
+        }),
+    );
+    Value::Object(o)
+}
+
+fn volume(v: &Volume) -> Value {
+    let mut o = Map::new();
+    put(&mut o, "name", text(v.name()));
+    put(
+        &mut o,
+        "efsVolumeConfiguration",
+        v.efs_volume_configuration().map(|e| {
+            let mut c = Map::new();
+            c.insert("fileSystemId".into(), json!(e.file_system_id()));
+            put(
+                &mut c,
+                "transitEncryption",
+                e.transit_encryption().map(|t| json!(t.as_str())),
+            );
+            put(
+                &mut c,
+                "authorizationConfig",
+                e.authorization_config().map(|a| {
+                    let mut auth = Map::new();
+                    put(&mut auth, "accessPointId", text(a.access_point_id()));
+                    put(&mut auth, "iam", a.iam().map(|i| json!(i.as_str())));
+                    Value::Object(auth)
+                }),
+            );
+            Value::Object(c)
+        }),
+    );
+    Value::Object(o)
+}
+
+/// `describe-task-definition --include TAGS` output.
+pub fn task_definition(td: &TaskDefinition, tag_list: &[Tag]) -> Value {
+    let mut o = Map::new();
+    put(&mut o, "taskDefinitionArn", text(td.task_definition_arn()));
+    put(&mut o, "family", text(td.family()));
+    o.insert("revision".into(), json!(td.revision()));
+    put(&mut o, "status", td.status().map(|s| json!(s.as_str())));
+    put(
+        &mut o,
+        "networkMode",
+        td.network_mode().map(|m| json!(m.as_str())),
+    );
+    put(&mut o, "pidMode", td.pid_mode().map(|m| json!(m.as_str())));
+    put(&mut o, "ipcMode", td.ipc_mode().map(|m| json!(m.as_str())));
+    put(&mut o, "taskRoleArn", text(td.task_role_arn()));
+    put(&mut o, "executionRoleArn", text(td.execution_role_arn()));
+    put(
+        &mut o,
+        "runtimePlatform",
+        td.runtime_platform().map(|p| {
+            let mut r = Map::new();
+            put(
+                &mut r,
+                "operatingSystemFamily",
+                p.operating_system_family().map(|f| json!(f.as_str())),
+            );
+            Value::Object(r)
+        }),
+    );
+    o.insert(
+        "requiresCompatibilities".into(),
+        Value::Array(
+            td.requires_compatibilities()
+                .iter()
+                .map(|c| json!(c.as_str()))
+                .collect(),
+        ),
+    );
+    o.insert(
+        "containerDefinitions".into(),
+        Value::Array(td.container_definitions().iter().map(container).collect()),
+    );
+    o.insert(
+        "volumes".into(),
+        Value::Array(td.volumes().iter().map(volume).collect()),
+    );
+    json!({"taskDefinition": Value::Object(o), "tags": tags(tag_list)})
+}
+
+fn strategy(items: &[CapacityProviderStrategyItem]) -> Value {
+    Value::Array(
+        items
+            .iter()
+            .map(|i| json!({"capacityProvider": i.capacity_provider(), "weight": i.weight(), "base": i.base()}))
+            .collect(),
+    )
+}
+
+fn network(n: Option<&NetworkConfiguration>) -> Option<Value> {
+    n.map(|n| {
+        let mut vpc = Map::new();
+        if let Some(a) = n.awsvpc_configuration() {
+            put(
+                &mut vpc,
+                "assignPublicIp",
+                a.assign_public_ip().map(|p| json!(p.as_str())),
+            );
+        }
+        json!({"awsvpcConfiguration": Value::Object(vpc)})
+    })
+}
+
+fn service_connect(sc: &ServiceConnectConfiguration) -> Value {
+    json!({
+        "enabled": sc.enabled(),
+        "services": sc.services().iter().map(|s| {
+            let mut o = Map::new();
+            o.insert("portName".into(), json!(s.port_name()));
+            put(&mut o, "discoveryName", text(s.discovery_name()));
+            // Only whether tls is configured matters.
+            put(&mut o, "tls", s.tls().map(|_| json!({})));
+            Value::Object(o)
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn deployment(d: &Deployment) -> Value {
+    let mut o = Map::new();
+    put(&mut o, "status", text(d.status()));
+    put(
+        &mut o,
+        "serviceConnectConfiguration",
+        d.service_connect_configuration().map(service_connect),
+    );
+    Value::Object(o)
+}
+
+pub fn task_set(t: &TaskSet) -> Value {
+    let mut o = Map::new();
+    put(&mut o, "taskSetArn", text(t.task_set_arn()));
+    put(&mut o, "id", text(t.id()));
+    put(&mut o, "status", text(t.status()));
+    put(
+        &mut o,
+        "launchType",
+        t.launch_type().map(|l| json!(l.as_str())),
+    );
+    put(&mut o, "platformVersion", text(t.platform_version()));
+    put(
+        &mut o,
+        "networkConfiguration",
+        network(t.network_configuration()),
+    );
+    o.insert("tags".into(), tags(t.tags()));
+    Value::Object(o)
+}
+
+/// One element of `describe-services --include TAGS`, task sets included.
+pub fn service(s: &Service) -> Value {
+    let mut o = Map::new();
+    put(&mut o, "serviceArn", text(s.service_arn()));
+    put(&mut o, "serviceName", text(s.service_name()));
+    put(&mut o, "clusterArn", text(s.cluster_arn()));
+    put(&mut o, "status", text(s.status()));
+    put(
+        &mut o,
+        "launchType",
+        s.launch_type().map(|l| json!(l.as_str())),
+    );
+    if !s.capacity_provider_strategy().is_empty() {
+        o.insert(
+            "capacityProviderStrategy".into(),
+            strategy(s.capacity_provider_strategy()),
+        );
+    }
+    put(&mut o, "platformVersion", text(s.platform_version()));
+    put(&mut o, "platformFamily", text(s.platform_family()));
+    put(
+        &mut o,
+        "deploymentController",
+        s.deployment_controller()
+            .map(|d| json!({"type": d.r#type().as_str()})),
+    );
+    put(
+        &mut o,
+        "networkConfiguration",
+        network(s.network_configuration()),
+    );
+    o.insert(
+        "deployments".into(),
+        Value::Array(s.deployments().iter().map(deployment).collect()),
+    );
+    o.insert(
+        "taskSets".into(),
+        Value::Array(s.task_sets().iter().map(task_set).collect()),
+    );
+    o.insert("tags".into(), tags(s.tags()));
+    Value::Object(o)
+}
+
+/// One element of `describe-clusters --include SETTINGS TAGS`.
+pub fn cluster(c: &Cluster) -> Value {
+    let mut o = Map::new();
+    put(&mut o, "clusterArn", text(c.cluster_arn()));
+    put(&mut o, "clusterName", text(c.cluster_name()));
+    put(&mut o, "status", text(c.status()));
+    o.insert(
+        "settings".into(),
+        Value::Array(
+            c.settings()
+                .iter()
+                .map(|s| json!({"name": s.name().map(|n| n.as_str()), "value": s.value()}))
+                .collect(),
+        ),
+    );
+    o.insert("tags".into(), tags(c.tags()));
+    Value::Object(o)
+}
+
+/// One element of `describe-capacity-providers --include TAGS`.
+pub fn capacity_provider(p: &CapacityProvider) -> Value {
+    let mut o = Map::new();
+    put(
+        &mut o,
+        "capacityProviderArn",
+        text(p.capacity_provider_arn()),
+    );
+    put(&mut o, "name", text(p.name()));
+    put(&mut o, "status", p.status().map(|s| json!(s.as_str())));
+    put(
+        &mut o,
+        "autoScalingGroupProvider",
+        p.auto_scaling_group_provider().map(|a| {
+            let mut g = Map::new();
+            g.insert(
+                "autoScalingGroupArn".into(),
+                json!(a.auto_scaling_group_arn()),
+            );
+            put(
+                &mut g,
+                "managedTerminationProtection",
+                a.managed_termination_protection()
+                    .map(|m| json!(m.as_str())),
+            );
+            Value::Object(g)
+        }),
+    );
+    o.insert("tags".into(), tags(p.tags()));
+    Value::Object(o)
+}

@@ -1,0 +1,467 @@
+//! End-to-end harness: moto (with the project's Config extension, `tests/harness/moto_ext.py`)
+//! on 127.0.0.1 as the AWS endpoint, and the real Lambda binaries driven through
+//! [`runtime_api::RuntimeApi`]. Used by the tests in `tests/tests/` and by `cargo xtask demo`.
+
+pub mod http;
+pub mod runtime_api;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+
+pub use runtime_api::{Reply, RuntimeApi};
+
+/// The central (delegated administrator) account: moto's account for static test credentials
+/// and the account of the Lambdas' own ARN.
+pub const OWN_ACCOUNT: &str = "123456789012";
+/// The member account the shared fixture events come from, reached through STS AssumeRole.
+pub const FIXTURE_ACCOUNT: &str = "111122223333";
+/// A second member account.
+pub const MEMBER_ACCOUNT: &str = "444455556666";
+pub const REGION: &str = "us-east-1";
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                workspace().join(p)
+            }
+        })
+        .unwrap_or_else(|| workspace().join("target"))
+}
+
+/// The moto server with the project's extension, stopped on drop.
+pub struct Moto {
+    child: Child,
+    /// `127.0.0.1:<port>`
+    pub address: String,
+    pub url: String,
+}
+
+impl Moto {
+    /// Starts `tests/harness/moto_ext.py` from the project's venv (`.venv`, which
+    /// `cargo xtask test` creates).
+    pub fn start() -> anyhow::Result<Moto> {
+        let python = workspace().join(".venv/bin/python");
+        if !python.exists() {
+            bail!(
+                "{} is missing: `cargo xtask test` (or `cargo xtask setup`) installs moto into .venv",
+                python.display()
+            );
+        }
+        let mut child = Command::new(&python)
+            .arg(workspace().join("tests/harness/moto_ext.py"))
+            .args(["--port", "0", "--exit-with-parent"])
+            .env_remove("MOTO_ACCOUNT_ID")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", python.display()))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let Some(url) = line.trim().strip_prefix("READY ") else {
+            let _ = child.kill();
+            bail!("moto did not start: {line:?}");
+        };
+        let url = url.to_string();
+        let address = url.trim_start_matches("http://").to_string();
+        Ok(Moto {
+            child,
+            address,
+            url,
+        })
+    }
+
+    /// An ECS API call with the given access key (its account is moto's mapping of it).
+    pub fn ecs_as(&self, access_key: &str, action: &str, body: Value) -> anyhow::Result<Value> {
+        http::aws_json(
+            &self.address,
+            access_key,
+            "ecs",
+            &format!("AmazonEC2ContainerServiceV20141113.{action}"),
+            &body,
+        )
+    }
+
+    pub fn ecs(&self, action: &str, body: Value) -> anyhow::Result<Value> {
+        self.ecs_as("testing", action, body)
+    }
+
+    pub fn config(&self, action: &str, body: Value) -> anyhow::Result<Value> {
+        self.config_as("testing", action, body)
+    }
+
+    pub fn config_as(&self, access_key: &str, action: &str, body: Value) -> anyhow::Result<Value> {
+        http::aws_json(
+            &self.address,
+            access_key,
+            "config",
+            &format!("StarlingDoveService.{action}"),
+            &body,
+        )
+    }
+
+    /// GET on the harness control API (`/_harness/...`).
+    pub fn control_get(&self, path: &str) -> anyhow::Result<Value> {
+        let (status, body) =
+            http::request(&self.address, "GET", &format!("/_harness/{path}"), &[], b"")?;
+        if status >= 300 {
+            bail!(
+                "GET /_harness/{path}: {status} {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// POST on the harness control API.
+    pub fn control_post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        let (status, response) = http::request(
+            &self.address,
+            "POST",
+            &format!("/_harness/{path}"),
+            &[("content-type", "application/json")],
+            &serde_json::to_vec(&body)?,
+        )?;
+        if status >= 300 {
+            bail!(
+                "POST /_harness/{path}: {status} {}",
+                String::from_utf8_lossy(&response)
+            );
+        }
+        Ok(if response.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&response)?
+        })
+    }
+
+    /// Every AWS call seen, in order.
+    pub fn calls(&self) -> anyhow::Result<Vec<Value>> {
+        let calls = self.control_get("calls")?;
+        Ok(calls
+            .get("calls")
+            .and_then(Value::as_array)
+            .or_else(|| calls.as_array())
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// How many calls of `action` were answered (faulted ones included when `with_faults`).
+    pub fn count(&self, action: &str) -> anyhow::Result<usize> {
+        Ok(self
+            .calls()?
+            .iter()
+            .filter(|c| c["action"] == action)
+            .count())
+    }
+
+    /// Every evaluation stored from PutEvaluations, flattened, with the account it was sent as.
+    pub fn evaluations(&self) -> anyhow::Result<Vec<Value>> {
+        let stored = self.control_get("evaluations")?;
+        let calls = stored
+            .get("calls")
+            .or_else(|| stored.get("evaluations"))
+            .and_then(Value::as_array)
+            .or_else(|| stored.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for call in calls {
+            let account = call
+                .get("accountId")
+                .or_else(|| call.get("account"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            match call.get("evaluations").and_then(Value::as_array) {
+                Some(list) => {
+                    for e in list {
+                        let mut e = e.clone();
+                        e["accountId"] = account.clone();
+                        out.push(e);
+                    }
+                }
+                None => out.push(call),
+            }
+        }
+        Ok(out)
+    }
+
+    /// An access key that acts in `account` (through AssumeRole of a role there).
+    pub fn key_for(&self, account: &str) -> anyhow::Result<String> {
+        if account == OWN_ACCOUNT {
+            return Ok("testing".into());
+        }
+        Ok(self
+            .assume_role(&format!("arn:aws:iam::{account}:role/harness"))?
+            .0)
+    }
+
+    /// Temporary credentials for `role_arn` through STS AssumeRole: (access key, secret).
+    pub fn assume_role(&self, role_arn: &str) -> anyhow::Result<(String, String)> {
+        let xml = http::aws_query(
+            &self.address,
+            "testing",
+            "sts",
+            &[
+                ("Action", "AssumeRole"),
+                ("Version", "2011-06-15"),
+                ("RoleArn", role_arn),
+                ("RoleSessionName", "harness"),
+            ],
+        )?;
+        let key = http::xml_values(&xml, "AccessKeyId").into_iter().next();
+        let secret = http::xml_values(&xml, "SecretAccessKey").into_iter().next();
+        match (key, secret) {
+            (Some(key), Some(secret)) => Ok((key, secret)),
+            _ => bail!("AssumeRole answered without credentials: {xml}"),
+        }
+    }
+
+    /// The default VPC's subnet ids and default security group id of the account behind
+    /// `access_key` (moto creates them on first use).
+    pub fn default_network(&self, access_key: &str) -> anyhow::Result<(Vec<String>, String)> {
+        let subnets = http::aws_query(
+            &self.address,
+            access_key,
+            "ec2",
+            &[("Action", "DescribeSubnets"), ("Version", "2016-11-15")],
+        )?;
+        let groups = http::aws_query(
+            &self.address,
+            access_key,
+            "ec2",
+            &[
+                ("Action", "DescribeSecurityGroups"),
+                ("Version", "2016-11-15"),
+            ],
+        )?;
+        let subnets = http::xml_values(&subnets, "subnetId");
+        let group = http::xml_values(&groups, "groupId")
+            .into_iter()
+            .next()
+            .context("no security group")?;
+        Ok((subnets, group))
+    }
+
+    /// Forgets recorded calls and evaluations but keeps moto's resources.
+    pub fn reset_calls(&self) -> anyhow::Result<()> {
+        self.control_post("reset", json!({"moto": false}))?;
+        Ok(())
+    }
+
+    pub fn reset(&self) -> anyhow::Result<()> {
+        self.control_post("reset", json!({}))?;
+        Ok(())
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A control's real Lambda binary, running against the emulated Runtime API; stopped on drop.
+pub struct Lambda {
+    child: Child,
+    /// When the process was started.
+    pub started: std::time::Instant,
+    pub runtime: RuntimeApi,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl Lambda {
+    /// The binary of a `rules/<crate>` package, built by `cargo build --workspace --bins`.
+    pub fn binary(crate_name: &str) -> PathBuf {
+        target_dir().join("debug").join(crate_name)
+    }
+
+    pub fn start(crate_name: &str, moto: &Moto, env: &[(&str, &str)]) -> anyhow::Result<Lambda> {
+        Self::start_binary(&Self::binary(crate_name), crate_name, &moto.url, env)
+    }
+
+    pub fn start_binary(
+        binary: &Path,
+        name: &str,
+        endpoint: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Lambda> {
+        if !binary.exists() {
+            bail!(
+                "{} is not built: run `cargo build --workspace --bins`",
+                binary.display()
+            );
+        }
+        let arn = format!("arn:aws:lambda:{REGION}:{OWN_ACCOUNT}:function:{name}");
+        let runtime = RuntimeApi::start(&arn)?;
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", &runtime.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let started = std::time::Instant::now();
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let logs: Arc<Mutex<Vec<String>>> = Arc::default();
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let logs = logs.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Ok(mut logs) = logs.lock() {
+                        logs.push(line);
+                    }
+                }
+            });
+        }
+        Ok(Lambda {
+            child,
+            started,
+            runtime,
+            logs,
+        })
+    }
+
+    /// Invokes the function with a deadline budget and waits (at most a minute) for its reply.
+    pub fn invoke_with_deadline(
+        &self,
+        event: &Value,
+        deadline: Duration,
+    ) -> anyhow::Result<(Reply, Duration)> {
+        self.runtime
+            .invoke(event, deadline, Duration::from_secs(120))
+            .map_err(anyhow::Error::msg)
+    }
+
+    pub fn invoke(&self, event: &Value) -> anyhow::Result<Reply> {
+        Ok(self.invoke_with_deadline(event, Duration::from_secs(60))?.0)
+    }
+
+    /// Time from process start to its first poll for work (the Lambda init phase).
+    pub fn init_time(&self) -> Option<Duration> {
+        self.runtime
+            .first_poll()
+            .map(|t| t.duration_since(self.started))
+    }
+
+    /// Log lines so far (stdout and stderr).
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Peak resident memory of the process so far, in KiB (Linux `VmHWM`).
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse().ok())
+    }
+}
+
+impl Drop for Lambda {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Config rule event: change notification carrying `item`.
+pub fn change_event(
+    rule: &str,
+    token: &str,
+    item: &Value,
+    account: &str,
+    parameters: &Value,
+) -> Value {
+    let capture = item["configurationItemCaptureTime"].clone();
+    json!({
+        "version": "1.0",
+        "invokingEvent": json!({
+            "configurationItemDiff": null,
+            "configurationItem": item,
+            "notificationCreationTime": capture,
+            "messageType": "ConfigurationItemChangeNotification",
+            "recordVersion": "1.3",
+        }).to_string(),
+        "ruleParameters": parameters.to_string(),
+        "resultToken": token,
+        "eventLeftScope": false,
+        "executionRoleArn": format!("arn:aws:iam::{account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"),
+        "configRuleArn": format!("arn:aws:config:{REGION}:{account}:config-rule/config-rule-{rule}"),
+        "configRuleName": rule,
+        "configRuleId": format!("config-rule-{rule}"),
+        "accountId": account,
+    })
+}
+
+/// A Config rule event: periodic (`ScheduledNotification`).
+pub fn scheduled_event(
+    rule: &str,
+    token: &str,
+    account: &str,
+    time: &str,
+    parameters: &Value,
+) -> Value {
+    json!({
+        "version": "1.0",
+        "invokingEvent": json!({
+            "awsAccountId": account,
+            "notificationCreationTime": time,
+            "messageType": "ScheduledNotification",
+            "recordVersion": "1.0",
+        }).to_string(),
+        "ruleParameters": parameters.to_string(),
+        "resultToken": token,
+        "eventLeftScope": false,
+        "executionRoleArn": format!("arn:aws:iam::{account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"),
+        "configRuleArn": format!("arn:aws:config:{REGION}:{account}:config-rule/config-rule-{rule}"),
+        "configRuleName": rule,
+        "accountId": account,
+    })
+}

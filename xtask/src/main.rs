@@ -5,6 +5,7 @@
 //! - `cargo xtask codegen [--check]`: regenerate (or verify) files derived from the catalogue.
 
 mod codegen;
+mod demo;
 mod scaffold;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ fn run() -> anyhow::Result<()> {
     match task {
         "test" => test(rest),
         "setup" => setup(),
-        "demo" => demo(),
+        "demo" => demo::run(),
         "codegen" => codegen::run(rest.iter().any(|a| a == "--check")),
         "new-control" => scaffold::run(rest),
         "help" | "--help" | "-h" => {
@@ -36,7 +37,7 @@ fn run() -> anyhow::Result<()> {
                  tasks:\n  \
                  test              fmt --check, clippy -D warnings, every test, generated files fresh\n  \
                  setup             create .venv with moto for the end-to-end tests (test does this too)\n  \
-                 demo              check the shipped examples with ecs-harden (no AWS account needed)\n  \
+                 demo              every control's Config rule Lambda over a local AWS endpoint, then check examples/\n  \
                  codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)\n  \
                  new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)"
             );
@@ -54,13 +55,13 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(root());
     command
 }
 
-fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
+pub fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
     let started = Instant::now();
     println!("==> {name}");
     let status = command
@@ -135,7 +136,7 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
 
 /// The Python venv with moto (the local AWS endpoint of the end-to-end tests), created or
 /// refreshed when `tests/harness/requirements.txt` changed.
-fn setup() -> anyhow::Result<()> {
+pub fn setup() -> anyhow::Result<()> {
     let venv = root().join(".venv");
     let requirements = root().join("tests/harness/requirements.txt");
     let wanted = std::fs::read_to_string(&requirements)
@@ -176,36 +177,4 @@ fn rustflags_deny_warnings() -> String {
         flags.push_str(" -Dwarnings");
     }
     flags.trim().to_string()
-}
-
-fn demo() -> anyhow::Result<()> {
-    step(
-        "build ecs-harden",
-        cargo().args(["build", "--quiet", "--package", "ecs-harden-cli"]),
-    )?;
-    let binary = root().join("target/debug/ecs-harden");
-    let examples = root().join("examples");
-    println!(
-        "==> ecs-harden check examples/  (ECS API JSON, a Config item and CloudFormation YAML)\n"
-    );
-    let status = Command::new(&binary)
-        .current_dir(root())
-        .args(["check", "examples"])
-        .status()
-        .with_context(|| format!("cannot run {}", binary.display()))?;
-    let meaning = match status.code() {
-        Some(0) => "nothing non-compliant",
-        Some(1) => "something is non-compliant, as the examples are meant to show",
-        Some(2) => "a file could not be read",
-        _ => "interrupted",
-    };
-    println!(
-        "\nexit status {} ({meaning}). Try: target/debug/ecs-harden check --format sarif {}",
-        status.code().unwrap_or(-1),
-        examples.strip_prefix(root()).unwrap_or(&examples).display()
-    );
-    match status.code() {
-        Some(0 | 1) => Ok(()),
-        _ => bail!("the demo check failed"),
-    }
 }

@@ -36,11 +36,17 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from werkzeug.serving import make_server
+# Installed before the slow moto imports, so an early SIGTERM/SIGINT still stops us cleanly.
+STOP = threading.Event()
+if __name__ == "__main__":
+    for _sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(_sig, lambda signum, frame: STOP.set())
 
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.iam.models import get_account_id_from
-from moto.moto_server.werkzeug_app import (
+from werkzeug.serving import make_server  # noqa: E402
+
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.iam.models import get_account_id_from  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
@@ -979,16 +985,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         logging.basicConfig(level=logging.ERROR)
 
+    stop = STOP
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stop.set())
+    if stop.is_set():
+        return 0
     server = make_server(
         "127.0.0.1", args.port, build_app(args.raw_ecs), threaded=True, request_handler=MotoRequestHandler
     )
-    stop = threading.Event()
-
-    def on_signal(signum, frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
 
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()

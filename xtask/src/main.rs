@@ -83,6 +83,7 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
             shared.display()
         );
     }
+    setup()?;
     step(
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--", "--check"]),
@@ -102,30 +103,24 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
     codegen::run(true)?;
     step(
         "cargo test (unit, integration, fixtures, CLI, benchmark smoke run)",
-        cargo()
-            .args(["test", "--workspace", "--all-targets"])
-            .env("RUSTFLAGS", rustflags_deny_warnings()),
+        cargo().args(["test", "--workspace", "--all-targets"]),
     )?;
     step(
         "fixture cases per control",
-        cargo()
-            .args([
-                "test",
-                "--quiet",
-                "-p",
-                "ecs-harden-core",
-                "--test",
-                "fixture_cases",
-                "--",
-                "--nocapture",
-            ])
-            .env("RUSTFLAGS", rustflags_deny_warnings()),
+        cargo().args([
+            "test",
+            "--quiet",
+            "-p",
+            "ecs-harden-core",
+            "--test",
+            "fixture_cases",
+            "--",
+            "--nocapture",
+        ]),
     )?;
     step(
         "cargo test --doc",
-        cargo()
-            .args(["test", "--workspace", "--doc"])
-            .env("RUSTFLAGS", rustflags_deny_warnings()),
+        cargo().args(["test", "--workspace", "--doc"]),
     )?;
     println!(
         "xtask test: all steps passed in {:.0}s",
@@ -168,13 +163,4 @@ pub fn setup() -> anyhow::Result<()> {
     )?;
     std::fs::write(&stamp, wanted)?;
     Ok(())
-}
-
-/// Warnings fail the build in `cargo xtask test`, as in CI.
-fn rustflags_deny_warnings() -> String {
-    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    if !flags.contains("-Dwarnings") {
-        flags.push_str(" -Dwarnings");
-    }
-    flags.trim().to_string()
 }

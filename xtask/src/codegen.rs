@@ -6,7 +6,10 @@ use crate::root;
 
 /// (path relative to the workspace root, contents)
 pub fn generated_files() -> Vec<(&'static str, String)> {
-    vec![("docs/controls.md", ecs_harden_core::export::controls_doc())]
+    let mut files = vec![("docs/controls.md", ecs_harden_core::export::controls_doc())];
+    // The conformance packs and `cdk/generated/catalogue.json`.
+    files.extend(crate::packs::generated_files());
+    files
 }
 
 pub fn run(check: bool) -> anyhow::Result<()> {

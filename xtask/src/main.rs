@@ -6,6 +6,7 @@
 
 mod codegen;
 mod demo;
+mod packs;
 mod scaffold;
 
 use std::path::{Path, PathBuf};
@@ -102,7 +103,11 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
     println!("==> generated files are fresh");
     codegen::run(true)?;
     step(
-        "cargo test (unit, integration, fixtures, CLI, benchmark smoke run)",
+        "cargo build --workspace --bins (the Lambdas the end-to-end tests run)",
+        cargo().args(["build", "--workspace", "--bins"]),
+    )?;
+    step(
+        "cargo test (unit, integration, fixtures, CLI, end-to-end, benchmark smoke run)",
         cargo().args(["test", "--workspace", "--all-targets"]),
     )?;
     step(

@@ -310,10 +310,22 @@ impl Lambda {
                 binary.display()
             );
         }
+        Self::start_program(binary, &[], name, endpoint, env)
+    }
+
+    /// Starts `program args…` as the function (e.g. an arm64 `bootstrap` under qemu-aarch64).
+    pub fn start_program(
+        binary: &Path,
+        args: &[&str],
+        name: &str,
+        endpoint: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Lambda> {
         let arn = format!("arn:aws:lambda:{REGION}:{OWN_ACCOUNT}:function:{name}");
         let runtime = RuntimeApi::start(&arn)?;
         let mut command = Command::new(binary);
         command
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", &runtime.address)

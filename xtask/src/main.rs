@@ -6,6 +6,7 @@
 
 mod codegen;
 mod demo;
+mod lambdas;
 mod packs;
 mod scaffold;
 
@@ -32,6 +33,7 @@ fn run() -> anyhow::Result<()> {
         "demo" => demo::run(),
         "codegen" => codegen::run(rest.iter().any(|a| a == "--check")),
         "new-control" => scaffold::run(rest),
+        "build-lambdas" => lambdas::run(rest),
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask <task>\n\n\
@@ -40,6 +42,8 @@ fn run() -> anyhow::Result<()> {
                  setup             create .venv with moto for the end-to-end tests (test does this too)\n  \
                  demo              every control's Config rule Lambda over a local AWS endpoint, then check examples/\n  \
                  codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)\n  \
+                 build-lambdas [--arch arm64|x86_64] [--control ID..]\n                   \
+                 release zips of the Lambdas (cargo-lambda), reproducible, in target/lambda-zips/\n  \
                  new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)"
             );
             Ok(())
@@ -110,19 +114,19 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
         "cargo test (unit, integration, fixtures, CLI, end-to-end, benchmark smoke run)",
         cargo().args(["test", "--workspace", "--all-targets"]),
     )?;
-    step(
-        "fixture cases per control",
-        cargo().args([
-            "test",
-            "--quiet",
-            "-p",
-            "ecs-harden-core",
-            "--test",
-            "fixture_cases",
-            "--",
-            "--nocapture",
-        ]),
-    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let counts = target.join("tmp/fixture-cases-per-control.txt");
+    match std::fs::read_to_string(&counts) {
+        Ok(text) => print!("==> {text}"),
+        Err(e) => bail!(
+            "{} was not written by the fixture test: {e}",
+            counts.display()
+        ),
+    }
+    println!("==> Lambda packaging: arm64 release zip of ECS.4, reproducibility, qemu smoke run");
+    lambdas::packaging_test()?;
     step(
         "cargo test --doc",
         cargo().args(["test", "--workspace", "--doc"]),

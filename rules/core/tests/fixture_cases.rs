@@ -134,23 +134,29 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
         }
     }
 
-    println!("fixture cases per control ({} files):", files.len());
+    let mut summary = format!("fixture cases per control ({} files):\n", files.len());
     for control in catalogue::CATALOGUE {
-        println!(
-            "  {:<9} {:>3} cases, shapes: {}",
+        summary.push_str(&format!(
+            "  {:<9} {:>3} cases, shapes: {}\n",
             control.id,
             per_control.get(control.id).copied().unwrap_or(0),
             shapes
                 .get(control.id)
                 .map(|s| s.iter().copied().collect::<Vec<_>>().join(", "))
                 .unwrap_or_default()
-        );
+        ));
         for shape in ["api", "config", "cloudformation"] {
             if !shapes.get(control.id).is_some_and(|s| s.contains(shape)) {
                 failures.push(format!("{}: no {shape} case", control.id));
             }
         }
     }
+    print!("{summary}");
+    // `cargo xtask test` shows this file after the test run (test output is captured).
+    let _ = std::fs::write(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-cases-per-control.txt"),
+        &summary,
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

@@ -55,6 +55,9 @@ pub fn zip_dir(arch: Arch) -> PathBuf {
     root().join("target/lambda-zips").join(arch.name())
 }
 
+/// The gate Lambda's crate (`rules/gate`).
+pub const GATE_CRATE: &str = "gate";
+
 /// The pinned cargo-lambda, installed into the project's venv (it brings Zig).
 const CARGO_LAMBDA: &str = "cargo-lambda==1.9.2";
 
@@ -137,13 +140,13 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             other => bail!("unknown argument {other:?}: cargo xtask build-lambdas [--arch arm64|x86_64] [--control ID..]"),
         }
     }
-    if controls.is_empty() {
-        controls = CATALOGUE.to_vec();
+    let mut crates: Vec<String> = controls.iter().map(|c| c.crate_name()).collect();
+    if crates.is_empty() {
+        // Everything: one Lambda per control, plus the gate.
+        crates = CATALOGUE.iter().map(|c| c.crate_name()).collect();
+        crates.push(GATE_CRATE.to_string());
     }
-    build(
-        arch,
-        &controls.iter().map(|c| c.crate_name()).collect::<Vec<_>>(),
-    )
+    build(arch, &crates)
 }
 
 /// Builds and zips the given crates, printing a progress line per crate and a size table.
@@ -180,11 +183,8 @@ pub fn build(arch: Arch, crates: &[String]) -> anyhow::Result<()> {
         if !status.success() {
             bail!("cargo lambda build of {name} failed ({status})");
         }
-        let binary = root()
-            .join("target")
-            .join(arch.rust_target())
-            .join("release")
-            .join(name);
+        // cargo-lambda leaves each function's executable as target/lambda/<bin>/bootstrap.
+        let binary = root().join("target/lambda").join(name).join("bootstrap");
         let zip = zip_dir(arch).join(format!("{name}.zip"));
         let size = reproducible_zip(&binary, &zip)?;
         let binary_size = std::fs::metadata(&binary)?.len();
@@ -313,7 +313,7 @@ pub fn packaging_test() -> anyhow::Result<()> {
     let moto = Moto::start()?;
     moto.ecs(
         "RegisterTaskDefinition",
-        json!({"family": "smoke", "containerDefinitions": [{"name": "probe", "image": "busybox:1.36", "privileged": true}]}),
+        json!({"family": "smoke", "containerDefinitions": [{"name": "probe", "image": "busybox:1.36", "memory": 128, "privileged": true}]}),
     )?;
     let bootstrap_text = bootstrap.display().to_string();
     let lambda = Lambda::start_program(

@@ -34,6 +34,7 @@ fn run() -> anyhow::Result<()> {
         "codegen" => codegen::run(rest.iter().any(|a| a == "--check")),
         "new-control" => scaffold::run(rest),
         "build-lambdas" => lambdas::run(rest),
+        "lambda-smoke" => lambdas::packaging_test(),
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask <task>\n\n\
@@ -44,6 +45,7 @@ fn run() -> anyhow::Result<()> {
                  codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)\n  \
                  build-lambdas [--arch arm64|x86_64] [--control ID..]\n                   \
                  release zips of the Lambdas (cargo-lambda), reproducible, in target/lambda-zips/\n  \
+                 lambda-smoke      ECS.4's arm64 zip twice (identical bytes) and run under qemu-aarch64 (part of test)\n  \
                  new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)"
             );
             Ok(())

@@ -53,7 +53,7 @@ impl Clock for SystemClock {
 }
 
 /// Structured JSON logs on stdout (CloudWatch), one object per line; `RUST_LOG` filters.
-fn init_logging() {
+pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

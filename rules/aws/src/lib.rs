@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod clients;
 pub mod convert;
+pub mod gate;
 pub mod lambda;
 
 pub use lambda::serve;

@@ -18,6 +18,7 @@ pub mod catalogue;
 pub mod controls;
 pub mod error;
 pub mod export;
+pub mod gate;
 pub mod image;
 pub mod model;
 pub mod params;

@@ -1,0 +1,171 @@
+//! The gate Lambda: answers CloudFormation Lambda Hook requests for task definitions, and
+//! responds to EventBridge RegisterTaskDefinition events (direct API, CLI or console
+//! registrations no hook sees) by describing the new revision, evaluating it and, in `enforce`
+//! mode, deregistering and tagging it. Every decision is one JSON log line.
+
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_ecs::types::Tag;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use ecs_harden_core::gate::{self, GateConfig, GateMode};
+use ecs_harden_core::parse::parse_value;
+use ecs_harden_core::runner::io::EcsApi;
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::{json, Value};
+
+use crate::accounts::Accounts;
+use crate::clients::api_error;
+use crate::lambda::{init_logging, MEMBER_ROLE_ENV};
+
+/// Environment variable with the gate mode: `audit` (default) or `enforce`.
+pub const MODE_ENV: &str = "ECS_HARDEN_GATE_MODE";
+/// Environment variable with the gated control ids (comma-separated; empty: High TD controls).
+pub const CONTROLS_ENV: &str = "ECS_HARDEN_GATE_CONTROLS";
+
+pub fn serve() -> Result<(), Error> {
+    init_logging();
+    let config = GateConfig::new(
+        std::env::var(MODE_ENV).ok().as_deref(),
+        std::env::var(CONTROLS_ENV).ok().as_deref(),
+    )
+    .map_err(Error::from)?;
+    tracing::info!(
+        mode = config.mode.as_str(),
+        controls = config.control_ids().join(","),
+        "gate ready"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .load()
+            .await;
+        let accounts = Accounts::new(base, std::env::var(MEMBER_ROLE_ENV).ok());
+        let config = &config;
+        let accounts = &accounts;
+        lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+            handle(config, accounts, event).await
+        }))
+        .await
+    })
+}
+
+async fn handle(
+    config: &GateConfig,
+    accounts: &Accounts,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Error> {
+    let (payload, context) = event.into_parts();
+    if !gate::is_eventbridge_event(&payload) {
+        let response = gate::handle_hook(&payload, config);
+        tracing::info!(
+            source = "cloudformation-hook",
+            decision = response["hookStatus"].as_str().unwrap_or_default(),
+            error_code = response["errorCode"].as_str().unwrap_or_default(),
+            target = payload
+                .pointer("/requestData/targetLogicalId")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default(),
+            stack = payload
+                .get("stackId")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default(),
+            message = response["message"].as_str().unwrap_or_default(),
+            "gate decision"
+        );
+        return Ok(response);
+    }
+    let registration = gate::registration(&payload).map_err(|e| {
+        tracing::error!(source = "eventbridge", error = %e, "event rejected");
+        Error::from(e)
+    })?;
+    let mut arn = context.invoked_function_arn.split(':');
+    let partition = arn
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+        .to_string();
+    let own_account = arn.nth(2).map(str::to_string);
+    let (_, ecs) = accounts
+        .clients_for(
+            registration.account.as_deref(),
+            own_account.as_deref(),
+            &partition,
+            None,
+        )
+        .await
+        .map_err(|e| Error::from(e.to_string()))?;
+    let arn = &registration.task_definition_arn;
+    let described = ecs
+        .describe_task_definition(arn)
+        .await
+        .map_err(|e| Error::from(e.to_string()))?;
+    let resource = parse_value(&described)
+        .into_iter()
+        .next()
+        .ok_or("DescribeTaskDefinition returned nothing")?
+        .map_err(|e| Error::from(format!("{arn} cannot be read: {e}")))?;
+    let failures = config.failures(&resource);
+    let failed: Vec<&str> = failures.iter().map(|(c, _)| c.id).collect();
+    let decision = match (failures.is_empty(), config.mode) {
+        (true, _) => "allowed",
+        (false, GateMode::Audit) => "would-deregister (audit mode)",
+        (false, GateMode::Enforce) => {
+            ecs.client
+                .deregister_task_definition()
+                .task_definition(arn)
+                .send()
+                .await
+                .map_err(|e| Error::from(api_error("DeregisterTaskDefinition", e).to_string()))?;
+            let tagged = ecs
+                .client
+                .tag_resource()
+                .resource_arn(arn)
+                .tags(
+                    Tag::builder()
+                        .key("ecs-harden:gate")
+                        .value("deregistered")
+                        .build(),
+                )
+                .tags(
+                    Tag::builder()
+                        .key("ecs-harden:failed-controls")
+                        .value(failed.join(" "))
+                        .build(),
+                )
+                .send()
+                .await;
+            if let Err(e) = tagged {
+                tracing::warn!(arn, error = %api_error("TagResource", e), "deregistered but not tagged");
+            }
+            "deregistered"
+        }
+    };
+    let message = gate::failure_message(&failures, 1024);
+    tracing::info!(
+        source = "eventbridge",
+        decision,
+        mode = config.mode.as_str(),
+        task_definition = arn.as_str(),
+        account = registration.account.as_deref().unwrap_or_default(),
+        principal = registration.principal.as_deref().unwrap_or_default(),
+        failed_controls = failed.join(","),
+        message = if failures.is_empty() {
+            ""
+        } else {
+            message.as_str()
+        },
+        "gate decision"
+    );
+    Ok(json!({
+        "taskDefinitionArn": arn,
+        "decision": decision,
+        "failedControls": failed,
+    }))
+}

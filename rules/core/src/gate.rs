@@ -1,0 +1,385 @@
+//! The account-level gate for task definitions: which controls it enforces, its decision on a
+//! task definition, and the CloudFormation Lambda Hook protocol. Pure: the `rules/gate` Lambda
+//! does the AWS calls (describe, deregister, tag) for the EventBridge responder.
+
+use serde_json::{json, Value};
+
+use crate::catalogue::{Control, Severity, CATALOGUE};
+use crate::model::{Resource, ResourceType};
+use crate::params::Params;
+use crate::parse::{arn_part, parse_cloudformation_properties, Deployment};
+use crate::verdict::Verdict;
+
+/// Longest hook message CloudFormation shows.
+pub const MAX_HOOK_MESSAGE: usize = 4096;
+
+/// What the responder does with a non-compliant registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GateMode {
+    /// Report only.
+    Audit,
+    /// Deregister the revision (and tag it with the failed controls).
+    Enforce,
+}
+
+impl GateMode {
+    pub fn parse(text: &str) -> Result<GateMode, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "audit" => Ok(GateMode::Audit),
+            "enforce" => Ok(GateMode::Enforce),
+            other => Err(format!("gate mode {other:?}: expected audit or enforce")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateMode::Audit => "audit",
+            GateMode::Enforce => "enforce",
+        }
+    }
+}
+
+/// The gate's configuration: mode and enforced controls with their (default) parameters.
+pub struct GateConfig {
+    pub mode: GateMode,
+    pub controls: Vec<(&'static Control, Params)>,
+}
+
+/// The controls gated by default: every High-severity task-definition control.
+pub fn default_controls() -> Vec<&'static Control> {
+    CATALOGUE
+        .iter()
+        .copied()
+        .filter(|c| {
+            c.severity == Severity::High && c.resource_type() == ResourceType::TaskDefinition
+        })
+        .collect()
+}
+
+impl GateConfig {
+    /// From the Lambda's environment values: mode (`audit` default) and a comma-separated list
+    /// of control ids (empty: [`default_controls`]); only task-definition controls can gate.
+    pub fn new(mode: Option<&str>, controls: Option<&str>) -> Result<GateConfig, String> {
+        let mode = GateMode::parse(mode.unwrap_or("audit"))?;
+        let ids: Vec<&str> = controls
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let chosen = if ids.is_empty() {
+            default_controls()
+        } else {
+            let mut chosen = Vec::new();
+            for id in ids {
+                let control = crate::catalogue::find(id)
+                    .ok_or_else(|| format!("gate controls: no control {id:?}"))?;
+                if control.resource_type() != ResourceType::TaskDefinition {
+                    return Err(format!(
+                        "gate controls: {id} checks {}, not task definitions",
+                        control.resource_type()
+                    ));
+                }
+                chosen.push(control);
+            }
+            chosen
+        };
+        let mut controls = Vec::with_capacity(chosen.len());
+        for control in chosen {
+            controls.push((
+                control,
+                control.default_params().map_err(|e| e.to_string())?,
+            ));
+        }
+        Ok(GateConfig { mode, controls })
+    }
+
+    /// The enforced controls a task definition fails, with their annotations.
+    pub fn failures(&self, resource: &Resource) -> Vec<(&'static Control, String)> {
+        self.controls
+            .iter()
+            .filter_map(|(control, params)| {
+                let outcome = control.evaluate(resource, params)?;
+                (outcome.verdict == Verdict::NonCompliant)
+                    .then(|| (*control, outcome.annotation.unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    pub fn control_ids(&self) -> Vec<&'static str> {
+        self.controls.iter().map(|(c, _)| c.id).collect()
+    }
+}
+
+/// "ECS.5 (High): …; HARDEN.1 (High): …", essentials first, within `limit` characters.
+pub fn failure_message(failures: &[(&'static Control, String)], limit: usize) -> String {
+    let ids: Vec<&str> = failures.iter().map(|(c, _)| c.id).collect();
+    let mut message = format!("ecs-harden gate: fails {}.", ids.join(", "));
+    for (control, annotation) in failures {
+        message.push_str(&format!(
+            " {} ({}): {annotation}",
+            control.id,
+            control.severity.as_str()
+        ));
+    }
+    if message.chars().count() > limit {
+        message = message.chars().take(limit.saturating_sub(1)).collect();
+        message.push('…');
+    }
+    message
+}
+
+/// Case-insensitive lookup of `key` in a JSON object.
+fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    value
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+}
+
+fn hook_response(token: &Value, status: &str, error_code: Option<&str>, message: String) -> Value {
+    let mut response = json!({
+        "hookStatus": status,
+        "message": message,
+        "clientRequestToken": token,
+    });
+    if let Some(code) = error_code {
+        response["errorCode"] = json!(code);
+    }
+    response
+}
+
+/// Answers a CloudFormation Lambda Hook request: SUCCESS; FAILED with `NonCompliant` and a
+/// message listing each failed control and container; or FAILED with `InternalFailure` for a
+/// malformed request.
+pub fn handle_hook(request: &Value, config: &GateConfig) -> Value {
+    let token = get(request, "clientRequestToken")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let internal =
+        |message: String| hook_response(&token, "FAILED", Some("InternalFailure"), message);
+    if token.is_null() {
+        return internal("malformed hook request: clientRequestToken is missing".into());
+    }
+    let point = get(request, "actionInvocationPoint")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if point.eq_ignore_ascii_case("DELETE_PRE_PROVISION") {
+        return hook_response(
+            &token,
+            "SUCCESS",
+            None,
+            "ecs-harden gate: deletions are not gated.".into(),
+        );
+    }
+    let Some(data) = get(request, "requestData") else {
+        return internal("malformed hook request: requestData is missing".into());
+    };
+    if get(data, "payload").is_some() && get(data, "targetModel").is_none() {
+        return hook_response(
+            &token,
+            "SUCCESS",
+            None,
+            "ecs-harden gate: stack- and change-set-level requests are not gated; resources are."
+                .into(),
+        );
+    }
+    let target = get(data, "targetType")
+        .or_else(|| get(data, "targetName"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !target.eq_ignore_ascii_case(ResourceType::TaskDefinition.aws_name()) {
+        return hook_response(
+            &token,
+            "SUCCESS",
+            None,
+            format!("ecs-harden gate: {target} is not gated."),
+        );
+    }
+    let Some(properties) = get(data, "targetModel").and_then(|m| get(m, "resourceProperties"))
+    else {
+        return internal(
+            "malformed hook request: requestData.targetModel.resourceProperties is missing".into(),
+        );
+    };
+    let account = get(request, "awsAccountId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let region = get(request, "stackId")
+        .and_then(Value::as_str)
+        .and_then(|arn| arn_part(arn, 3))
+        .map(str::to_string);
+    let logical_id = get(data, "targetLogicalId").and_then(Value::as_str);
+    let resource = match parse_cloudformation_properties(
+        properties,
+        ResourceType::TaskDefinition,
+        logical_id,
+        &Deployment { account, region },
+        "$.requestData.targetModel.resourceProperties",
+    ) {
+        Ok(resource) => resource,
+        Err(e) => return internal(format!("the task definition cannot be read: {e}")),
+    };
+    let failures = config.failures(&resource);
+    if failures.is_empty() {
+        hook_response(
+            &token,
+            "SUCCESS",
+            None,
+            format!(
+                "ecs-harden gate: passes {}.",
+                config.control_ids().join(", ")
+            ),
+        )
+    } else {
+        hook_response(
+            &token,
+            "FAILED",
+            Some("NonCompliant"),
+            failure_message(&failures, MAX_HOOK_MESSAGE),
+        )
+    }
+}
+
+/// What an EventBridge "AWS API Call via CloudTrail" RegisterTaskDefinition event names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    pub task_definition_arn: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Who registered it (CloudTrail `userIdentity.arn`).
+    pub principal: Option<String>,
+}
+
+/// Whether an event is an EventBridge event (rather than a hook request).
+pub fn is_eventbridge_event(event: &Value) -> bool {
+    get(event, "detail-type").is_some() && get(event, "detail").is_some()
+}
+
+pub fn registration(event: &Value) -> Result<Registration, String> {
+    let detail = get(event, "detail").ok_or("the event has no detail")?;
+    let name = get(detail, "eventName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if name != "RegisterTaskDefinition" {
+        return Err(format!("the event is {name:?}, not RegisterTaskDefinition"));
+    }
+    if get(detail, "errorCode").is_some() {
+        return Err("the RegisterTaskDefinition call failed; nothing was registered".into());
+    }
+    let arn = get(detail, "responseElements")
+        .and_then(|r| get(r, "taskDefinition"))
+        .and_then(|t| get(t, "taskDefinitionArn"))
+        .and_then(Value::as_str)
+        .ok_or("detail.responseElements.taskDefinition.taskDefinitionArn is missing")?;
+    Ok(Registration {
+        task_definition_arn: arn.to_string(),
+        account: get(detail, "recipientAccountId")
+            .or_else(|| get(event, "account"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| arn_part(arn, 4).map(str::to_string)),
+        region: get(event, "region")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        principal: get(detail, "userIdentity")
+            .and_then(|u| get(u, "arn"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn event(name: &str) -> Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/events")
+            .join(name);
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_hook_fixture_fails_on_ecs_5_for_nginx_and_echoes_the_token() {
+        let request = event("cfn-hook-request.json");
+        let config = GateConfig::new(None, None).unwrap();
+        let response = handle_hook(&request, &config);
+        assert_eq!(response["hookStatus"], "FAILED");
+        assert_eq!(response["errorCode"], "NonCompliant");
+        assert_eq!(
+            response["clientRequestToken"],
+            request["clientRequestToken"]
+        );
+        let message = response["message"].as_str().unwrap();
+        assert!(
+            message.contains("ECS.5") && message.contains("nginx"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("ECS.4"),
+            "Privileged \"false\" is not privileged: {message}"
+        );
+    }
+
+    #[test]
+    fn hook_requests_for_other_things_pass_and_malformed_ones_are_internal_failures() {
+        let config = GateConfig::new(Some("enforce"), Some("ECS.4")).unwrap();
+        let mut request = event("cfn-hook-request.json");
+        assert_eq!(handle_hook(&request, &config)["hookStatus"], "SUCCESS");
+        request["actionInvocationPoint"] = json!("DELETE_PRE_PROVISION");
+        assert_eq!(handle_hook(&request, &config)["hookStatus"], "SUCCESS");
+        request["actionInvocationPoint"] = json!("CREATE_PRE_PROVISION");
+        request["requestData"]["targetModel"] = json!({});
+        let response = handle_hook(&request, &config);
+        assert_eq!(response["errorCode"], "InternalFailure");
+        assert!(response["message"]
+            .as_str()
+            .unwrap()
+            .contains("resourceProperties"));
+        request["requestData"]["targetModel"] = json!({"resourceProperties": {"ContainerDefinitions": [{"Name": "x", "Privileged": "maybe"}]}});
+        let response = handle_hook(&request, &config);
+        assert_eq!(response["errorCode"], "InternalFailure");
+        assert!(
+            response["message"].as_str().unwrap().contains("Privileged"),
+            "{response}"
+        );
+        let response = handle_hook(&json!({"requestData": {}}), &config);
+        assert_eq!(response["errorCode"], "InternalFailure");
+    }
+
+    #[test]
+    fn messages_stay_within_the_limit_with_the_essentials_first() {
+        let control = crate::catalogue::find("ECS.4").unwrap();
+        let failures = vec![(control, "x".repeat(5000))];
+        let message = failure_message(&failures, MAX_HOOK_MESSAGE);
+        assert_eq!(message.chars().count(), MAX_HOOK_MESSAGE);
+        assert!(message.starts_with("ecs-harden gate: fails ECS.4."));
+    }
+
+    #[test]
+    fn configuration_is_validated() {
+        assert!(GateConfig::new(Some("block"), None).is_err());
+        let err = GateConfig::new(None, Some("ECS.2")).err().unwrap();
+        assert!(err.contains("not task definitions"), "{err}");
+        assert!(GateConfig::new(None, Some("NOPE.1")).is_err());
+        let ids = GateConfig::new(None, None).unwrap().control_ids();
+        assert!(ids.contains(&"ECS.5") && ids.contains(&"HARDEN.1") && !ids.contains(&"ECS.20"));
+    }
+
+    #[test]
+    fn the_eventbridge_fixture_names_the_new_revision() {
+        let e = event("eventbridge-register-task-definition.json");
+        assert!(is_eventbridge_event(&e));
+        let r = registration(&e).unwrap();
+        assert_eq!(
+            r.task_definition_arn,
+            "arn:aws:ecs:us-east-1:111122223333:task-definition/debug-shell:3"
+        );
+        assert_eq!(r.account.as_deref(), Some("111122223333"));
+        assert!(r.principal.unwrap().contains("jdoe"));
+    }
+}

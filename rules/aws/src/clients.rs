@@ -183,6 +183,25 @@ impl ConfigApi for SdkConfigApi {
     }
 }
 
+/// Collects every page of a paginated call: `page(token)` returns a page's items and the next
+/// token.
+async fn paginate<T, F, Fut>(mut page: F) -> Result<Vec<T>, ApiError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let (mut found, next) = page(token).await?;
+        items.append(&mut found);
+        token = next;
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// Amazon ECS through the SDK.
 #[derive(Clone)]
 pub struct SdkEcsApi {
@@ -194,10 +213,9 @@ impl EcsApi for SdkEcsApi {
         &self,
     ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
         let client = self.client.clone();
-        async move {
-            let mut arns = Vec::new();
-            let mut token = None;
-            loop {
+        paginate(move |token| {
+            let client = client.clone();
+            async move {
                 let page = client
                     .list_task_definitions()
                     .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
@@ -206,13 +224,12 @@ impl EcsApi for SdkEcsApi {
                     .send()
                     .await
                     .map_err(|e| api_error("ListTaskDefinitions", e))?;
-                arns.extend(page.task_definition_arns().iter().cloned());
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    return Ok(arns);
-                }
+                Ok((
+                    page.task_definition_arns().to_vec(),
+                    page.next_token().map(str::to_string),
+                ))
             }
-        }
+        })
     }
 
     fn describe_task_definition(
@@ -241,10 +258,9 @@ impl EcsApi for SdkEcsApi {
 
     fn list_clusters(&self) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
         let client = self.client.clone();
-        async move {
-            let mut arns = Vec::new();
-            let mut token = None;
-            loop {
+        paginate(move |token| {
+            let client = client.clone();
+            async move {
                 let page = client
                     .list_clusters()
                     .max_results(100)
@@ -252,13 +268,12 @@ impl EcsApi for SdkEcsApi {
                     .send()
                     .await
                     .map_err(|e| api_error("ListClusters", e))?;
-                arns.extend(page.cluster_arns().iter().cloned());
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    return Ok(arns);
-                }
+                Ok((
+                    page.cluster_arns().to_vec(),
+                    page.next_token().map(str::to_string),
+                ))
             }
-        }
+        })
     }
 
     fn describe_clusters(
@@ -286,25 +301,24 @@ impl EcsApi for SdkEcsApi {
     ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
         let client = self.client.clone();
         let cluster = cluster.to_string();
-        async move {
-            let mut arns = Vec::new();
-            let mut token = None;
-            loop {
+        paginate(move |token| {
+            let client = client.clone();
+            let cluster = cluster.clone();
+            async move {
                 let page = client
                     .list_services()
-                    .cluster(&cluster)
+                    .cluster(cluster)
                     .max_results(100)
                     .set_next_token(token)
                     .send()
                     .await
                     .map_err(|e| api_error("ListServices", e))?;
-                arns.extend(page.service_arns().iter().cloned());
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    return Ok(arns);
-                }
+                Ok((
+                    page.service_arns().to_vec(),
+                    page.next_token().map(str::to_string),
+                ))
             }
-        }
+        })
     }
 
     fn describe_services(
@@ -332,10 +346,9 @@ impl EcsApi for SdkEcsApi {
         &self,
     ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
         let client = self.client.clone();
-        async move {
-            let mut providers = Vec::new();
-            let mut token = None;
-            loop {
+        paginate(move |token| {
+            let client = client.clone();
+            async move {
                 let page = client
                     .describe_capacity_providers()
                     .include(CapacityProviderField::Tags)
@@ -343,16 +356,14 @@ impl EcsApi for SdkEcsApi {
                     .send()
                     .await
                     .map_err(|e| api_error("DescribeCapacityProviders", e))?;
-                providers.extend(
+                Ok((
                     page.capacity_providers()
                         .iter()
-                        .map(convert::capacity_provider),
-                );
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    return Ok(providers);
-                }
+                        .map(convert::capacity_provider)
+                        .collect(),
+                    page.next_token().map(str::to_string),
+                ))
             }
-        }
+        })
     }
 }

@@ -4,9 +4,7 @@
 //! mode, deregistering and tagging it. Every decision is one JSON log line.
 
 use aws_config::retry::RetryConfig;
-use aws_config::BehaviorVersion;
 use aws_sdk_ecs::types::Tag;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use ecs_harden_core::gate::{self, GateConfig, GateMode};
 use ecs_harden_core::parse::parse_value;
 use ecs_harden_core::runner::io::EcsApi;
@@ -15,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::accounts::Accounts;
 use crate::clients::api_error;
-use crate::lambda::{init_logging, MEMBER_ROLE_ENV};
+use crate::lambda::{init_logging, load_aws_config, MEMBER_ROLE_ENV};
 
 /// Environment variable with the gate mode: `audit` (default) or `enforce`.
 pub const MODE_ENV: &str = "ECS_HARDEN_GATE_MODE";
@@ -38,14 +36,7 @@ pub fn serve() -> Result<(), Error> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        let base = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .load()
-            .await;
+        let base = load_aws_config(RetryConfig::standard().with_max_attempts(3)).await;
         let accounts = Accounts::new(base, std::env::var(MEMBER_ROLE_ENV).ok());
         let config = &config;
         let accounts = &accounts;

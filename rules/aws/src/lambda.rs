@@ -66,6 +66,19 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// AWS configuration from the Lambda environment (credentials, Region, `AWS_ENDPOINT_URL`),
+/// with rustls on ring for TLS.
+pub async fn load_aws_config(retry: RetryConfig) -> aws_config::SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(retry)
+        .load()
+        .await
+}
+
 /// Runs the Lambda for one control until the runtime stops it.
 pub fn serve(control_id: &str) -> Result<(), Error> {
     init_logging();
@@ -75,14 +88,8 @@ pub fn serve(control_id: &str) -> Result<(), Error> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        let base = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .retry_config(RetryConfig::disabled())
-            .load()
-            .await;
+        // The runner retries with the deadline in view; the SDK's own retries are off.
+        let base = load_aws_config(RetryConfig::disabled()).await;
         let role_name = std::env::var(MEMBER_ROLE_ENV).ok();
         let accounts = Accounts::new(base, role_name);
         let clock = SystemClock::default();

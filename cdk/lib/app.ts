@@ -57,7 +57,7 @@ export function buildApp(app: cdk.App): EcsHardenApp {
   const primary = central.get(config.centralRegion)!;
   for (const [region, stack] of central) {
     if (region !== config.centralRegion) {
-      primary.addDependency(stack, 'the member roles of the StackSet trust its rules and gate roles');
+      primary.addStackDependency(stack, 'the member roles of the StackSet trust its rules and gate roles');
     }
   }
   cdk.Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

@@ -72,6 +72,12 @@ export class CentralStack extends cdk.Stack {
       c.code.kind === 'zip'
         ? lambda.Code.fromAsset(path.join(c.code.dir, `${crate}.zip`))
         : lambda.Code.fromBucket(codeBucket!, `${c.code.keyPrefix}${crate}.zip`);
+    if (codeBucket) {
+      cdk.Annotations.of(this).acknowledgeWarning(
+        '@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified',
+        'S3 code is addressed by key: publish each build under a new codeKeyPrefix (docs/deploy.md)',
+      );
+    }
     if (c.codeNotice) {
       cdk.Annotations.of(this).addWarningV2('ecs-harden:lambda-code', c.codeNotice);
     }
@@ -124,6 +130,13 @@ export class CentralStack extends cdk.Stack {
       }),
     );
 
+    // The functions get the role as an immutable import: lambda.Function makes its resource
+    // depend on every resource under a Role construct it is given (the role, which the
+    // GetAtt already orders, and its policy), which cfn-lint reports as redundant (W3005).
+    // The DependsOn that matters, on the policy, is added explicitly below.
+    const rulesRoleRef = iam.Role.fromRoleArn(this, 'RulesRoleRef', this.rulesRole.roleArn, {
+      mutable: false,
+    });
     const ruleLogGroups: logs.LogGroup[] = [];
     for (const control of c.controls) {
       const cid = controlConstructId(control);
@@ -143,10 +156,11 @@ export class CentralStack extends cdk.Stack {
         memorySize: 128,
         // Periodic runs list and describe every resource of an account.
         timeout: cdk.Duration.minutes(5),
-        role: this.rulesRole,
+        role: rulesRoleRef,
         logGroup,
         environment: { ECS_HARDEN_MEMBER_ROLE_NAME: c.memberRoleName },
       });
+      fn.node.addDependency(this.rulesRole.node.findChild('DefaultPolicy'));
       cdk.Tags.of(fn).add('ecs-harden:control', control.id);
       this.addConfigPermissions(fn, c);
       this.ruleFunctions.push(fn);
@@ -187,13 +201,6 @@ export class CentralStack extends cdk.Stack {
             `Resource::arn:<AWS::Partition>:ecs:${region}:${account}:cluster/*`,
             `Resource::arn:<AWS::Partition>:ecs:${region}:${account}:service/*`,
           ],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            "Log streams of the rule functions' own log groups (the :* is the log-stream part " +
-            'of the log group ARN).',
-          appliesTo: ruleLogGroups.map((g) => `Resource::<${this.getLogicalId(g.node.defaultChild as cdk.CfnElement)}.Arn>`),
         },
       ],
       true,
@@ -250,7 +257,7 @@ export class CentralStack extends cdk.Stack {
       memorySize: 128,
       // A hook waits at most 30 seconds for its Lambda.
       timeout: cdk.Duration.seconds(30),
-      role: this.gateRole,
+      role: iam.Role.fromRoleArn(this, 'GateRoleRef', this.gateRole.roleArn, { mutable: false }),
       logGroup: gateLogs,
       environment: gateEnvironment,
     });
@@ -261,6 +268,7 @@ export class CentralStack extends cdk.Stack {
         resources: [gateLogs.logGroupArn],
       }),
     );
+    this.gate.node.addDependency(this.gateRole.node.findChild('DefaultPolicy'));
     // The hooks of the member accounts invoke the gate with their execution roles, which live
     // in accounts unknown at synth time. A Lambda permission cannot name a role pattern, so:
     // any principal of the organization (Principal "*" with PrincipalOrgID, which Lambda
@@ -292,11 +300,6 @@ export class CentralStack extends cdk.Stack {
             'ecs:TagResource on task definitions of this account and Region; the revision is known ' +
             'only when an event arrives.',
           appliesTo: [`Resource::arn:<AWS::Partition>:ecs:${region}:${account}:task-definition/*`],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: "Log streams of the gate's own log group (the :* of a log group ARN).",
-          appliesTo: [`Resource::<${this.getLogicalId(gateLogs.node.defaultChild as cdk.CfnElement)}.Arn>`],
         },
       ],
       true,
@@ -398,7 +401,8 @@ export class CentralStack extends cdk.Stack {
     for (const fn of this.ruleFunctions) {
       this.conformancePack.node.addDependency(fn);
     }
-    this.conformancePack.node.addDependency(this.deliveryBucket);
+    // Config's service-linked roles need the bucket policy when the pack deploys.
+    this.conformancePack.node.addDependency(this.deliveryBucket.policy!);
 
     if (props.member) {
       // --- Organization aggregator -------------------------------------------------------

@@ -282,6 +282,9 @@ export function renderMemberTemplate(
       autoSynth: false,
       analyticsReporting: false,
       context,
+      // aws:cdk:path metadata would only say where in this throwaway app a resource came from
+      // (postCliContext: the CLI's CDK_CONTEXT_JSON would override `context`).
+      postCliContext: { 'aws:cdk:enable-path-metadata': false },
     });
     const stack = new MemberStack(app, 'ecs-harden-member', { config });
     cdk.Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true, reports: false }));

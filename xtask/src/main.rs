@@ -35,6 +35,7 @@ fn run() -> anyhow::Result<()> {
         "new-control" => scaffold::run(rest),
         "build-lambdas" => lambdas::run(rest),
         "lambda-smoke" => lambdas::packaging_test(),
+        "deploy" => deploy(rest),
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask <task>\n\n\
@@ -46,6 +47,7 @@ fn run() -> anyhow::Result<()> {
                  build-lambdas [--arch arm64|x86_64] [--control ID..]\n                   \
                  release zips of the Lambdas (cargo-lambda), reproducible, in target/lambda-zips/\n  \
                  lambda-smoke      ECS.4's arm64 zip twice (identical bytes) and run under qemu-aarch64 (part of test)\n  \
+                 deploy [-c KEY=VALUE..]  build-lambdas, then cdk deploy --all (see docs/deploy.md)\n  \
                  new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)"
             );
             Ok(())
@@ -127,6 +129,20 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
             counts.display()
         ),
     }
+    let cdk = root().join("cdk");
+    step(
+        "npm ci (cdk)",
+        Command::new("npm")
+            .current_dir(&cdk)
+            .args(["ci", "--no-audit", "--no-fund"]),
+    )?;
+    step(
+        "npm test (cdk: tsc, cdk synth, node:test, cdk-nag, cfn-lint)",
+        Command::new("npm")
+            .current_dir(&cdk)
+            .arg("test")
+            .env("CFN_LINT", root().join(".venv/bin/cfn-lint")),
+    )?;
     println!("==> Lambda packaging: arm64 release zip of ECS.4, reproducibility, qemu smoke run");
     lambdas::packaging_test()?;
     step(
@@ -174,4 +190,33 @@ pub fn setup() -> anyhow::Result<()> {
     )?;
     std::fs::write(&stamp, wanted)?;
     Ok(())
+}
+
+/// `cargo xtask deploy`: every zip, then the CDK app (central stacks, StackSets), with the
+/// user's own `-c key=value` context passed through.
+fn deploy(args: &[String]) -> anyhow::Result<()> {
+    lambdas::run(&[])?;
+    let cdk = root().join("cdk");
+    step(
+        "npm ci (cdk)",
+        Command::new("npm")
+            .current_dir(&cdk)
+            .args(["ci", "--no-audit", "--no-fund"]),
+    )?;
+    step(
+        "cdk deploy --all",
+        Command::new("npx")
+            .current_dir(&cdk)
+            .args([
+                "cdk",
+                "deploy",
+                "--all",
+                "--no-notices",
+                "--no-version-reporting",
+                "--no-lookups",
+                "-c",
+                r#"lambdaCode={"zipDir":"../target/lambda-zips/arm64"}"#,
+            ])
+            .args(args),
+    )
 }

@@ -1,0 +1,301 @@
+// The central stack: functions from the catalogue, Config permissions, gate, bus,
+// conformance pack, aggregator, StackSet.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { NAMES } from '../lib/config';
+import { ADMIN, CATALOGUE, flat, Json, ORG, PACK_FILE, resourcesOf, synth, synthDefault, TEST_CONTEXT } from './helpers';
+
+const REGION = String(TEST_CONTEXT.centralRegion);
+
+function functions(template: Json): Array<[string, Json]> {
+  return resourcesOf(template, 'AWS::Lambda::Function');
+}
+
+function functionByName(template: Json, name: string): [string, Json] {
+  const found = functions(template).find(([, f]) => f.Properties.FunctionName === name);
+  assert.ok(found, `no function ${name}`);
+  return found;
+}
+
+describe('central stack: Lambda functions', () => {
+  const template = synthDefault().central.get(REGION);
+
+  it('has one function per catalogue control plus the gate, and no other function', () => {
+    assert.equal(functions(template).length, CATALOGUE.length + 1);
+    const names = functions(template).map(([, f]) => f.Properties.FunctionName).sort();
+    assert.deepEqual(names, [...CATALOGUE.map((c) => c.ruleName), NAMES.gateFunction].sort());
+    // No CDK-internal functions (log retention, auto-delete, custom resources).
+    assert.equal(resourcesOf(template, 'AWS::CloudFormation::CustomResource').length, 0);
+    assert.equal(Object.values(template.Resources).filter((r: Json) => r.Type.startsWith('Custom::')).length, 0);
+  });
+
+  it('runs every function as arm64 provided.al2023 with handler bootstrap', () => {
+    for (const [id, f] of functions(template)) {
+      assert.deepEqual(f.Properties.Architectures, ['arm64'], id);
+      assert.equal(f.Properties.Runtime, 'provided.al2023', id);
+      assert.equal(f.Properties.Handler, 'bootstrap', id);
+    }
+  });
+
+  it('configures the rule functions: code per crate, memory, timeout, member role, own log group', () => {
+    for (const control of CATALOGUE) {
+      const [id, f] = functionByName(template, control.ruleName);
+      const p = f.Properties;
+      assert.equal(p.MemorySize, 128, id);
+      assert.equal(p.Timeout, 300, id);
+      assert.deepEqual(p.Environment.Variables, { ECS_HARDEN_MEMBER_ROLE_NAME: 'ecs-harden-member' }, id);
+      assert.equal(p.Code.S3Bucket, `ecs-harden-test-artifacts-${REGION}`, id);
+      assert.equal(p.Code.S3Key, `lambda/v1/arm64/${control.crate}.zip`, id);
+      const logGroupId = flat(p.LoggingConfig.LogGroup).replace(/^\$\{|\}$/g, '');
+      const logGroup = template.Resources[logGroupId];
+      assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', id);
+      assert.equal(logGroup.Properties.RetentionInDays, 90, id);
+      assert.equal(logGroup.DeletionPolicy, 'Retain', id);
+    }
+  });
+
+  it('names the rules role so that the member template can trust it', () => {
+    const roles = resourcesOf(template, 'AWS::IAM::Role').filter(([, r]) => r.Properties.RoleName === NAMES.rulesRole(REGION));
+    assert.equal(roles.length, 1);
+    for (const control of CATALOGUE) {
+      const [, f] = functionByName(template, control.ruleName);
+      assert.equal(flat(f.Properties.Role), `\${${roles[0][0]}.Arn}`);
+    }
+  });
+
+  it('lets config.amazonaws.com invoke each rule function, and nothing else', () => {
+    const permissions = resourcesOf(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.Principal === 'config.amazonaws.com',
+    );
+    assert.equal(permissions.length, CATALOGUE.length);
+    const targets = new Set(permissions.map(([, p]) => flat(p.Properties.FunctionName)));
+    for (const control of CATALOGUE) {
+      const [id] = functionByName(template, control.ruleName);
+      assert.ok(targets.has(`\${${id}.Arn}`), `${control.ruleName} has no Config permission`);
+    }
+    for (const [id, p] of permissions) {
+      assert.equal(p.Properties.Action, 'lambda:InvokeFunction', id);
+      assert.equal(p.Properties.PrincipalOrgID, undefined, `${id}: PrincipalOrgID is invalid for service principals`);
+    }
+  });
+
+  it('with configSourceAccounts, accepts Config only from those accounts', () => {
+    const accounts = ['111122223333', '444455556666'];
+    const t = synth({ configSourceAccounts: accounts }).central.get(REGION);
+    const permissions = resourcesOf(t, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.Principal === 'config.amazonaws.com',
+    );
+    assert.equal(permissions.length, CATALOGUE.length * accounts.length);
+    for (const [id, p] of permissions) {
+      assert.ok(accounts.includes(p.Properties.SourceAccount), id);
+    }
+  });
+});
+
+describe('central stack: gate', () => {
+  const template = synthDefault().central.get(REGION);
+  const [gateId, gate] = functionByName(template, NAMES.gateFunction);
+
+  it('runs in the configured mode with the gate member role and the default controls', () => {
+    assert.deepEqual(gate.Properties.Environment.Variables, {
+      ECS_HARDEN_GATE_MODE: 'audit',
+      ECS_HARDEN_MEMBER_ROLE_NAME: 'ecs-harden-member-gate',
+    });
+    assert.equal(gate.Properties.Timeout, 30);
+    assert.equal(gate.Properties.Code.S3Key, 'lambda/v1/arm64/gate.zip');
+  });
+
+  it('passes gateControls and gateMode to the gate', () => {
+    const t = synth({ gateMode: 'enforce', gateControls: ['ECS.4', 'HARDEN.1'] }).central.get(REGION);
+    const [, g] = functionByName(t, NAMES.gateFunction);
+    assert.equal(g.Properties.Environment.Variables.ECS_HARDEN_GATE_MODE, 'enforce');
+    assert.equal(g.Properties.Environment.Variables.ECS_HARDEN_GATE_CONTROLS, 'ECS.4,HARDEN.1');
+  });
+
+  it('is invocable by the organization (hooks) and by the central bus rule only', () => {
+    const permissions = resourcesOf(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => flat(p.Properties.FunctionName) === `\${${gateId}.Arn}`,
+    );
+    assert.equal(permissions.length, 2);
+    const org = permissions.find(([, p]) => p.Properties.Principal === '*');
+    assert.ok(org);
+    assert.equal(org[1].Properties.PrincipalOrgID, ORG);
+    const events = permissions.find(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
+    assert.ok(events);
+    const [ruleId] = resourcesOf(template, 'AWS::Events::Rule')[0];
+    assert.equal(flat(events[1].Properties.SourceArn), `\${${ruleId}.Arn}`);
+  });
+
+  it('has a bus that takes PutEvents from the forward roles of the organization only', () => {
+    const buses = resourcesOf(template, 'AWS::Events::EventBus');
+    assert.equal(buses.length, 1);
+    assert.equal(buses[0][1].Properties.Name, NAMES.gateBus);
+    const policies = resourcesOf(template, 'AWS::Events::EventBusPolicy');
+    assert.equal(policies.length, 1);
+    const statement = policies[0][1].Properties.Statement;
+    assert.equal(statement.Action, 'events:PutEvents');
+    assert.equal(statement.Condition.StringEquals['aws:PrincipalOrgID'], ORG);
+    assert.equal(
+      flat(statement.Condition.ArnLike['aws:PrincipalArn']),
+      `arn:\${AWS::Partition}:iam::*:role/${NAMES.forwardRole(REGION)}`,
+    );
+  });
+
+  it('routes RegisterTaskDefinition calls on the bus to the gate', () => {
+    const rules = resourcesOf(template, 'AWS::Events::Rule');
+    assert.equal(rules.length, 1);
+    const rule = rules[0][1].Properties;
+    assert.equal(flat(rule.EventBusName), `\${${resourcesOf(template, 'AWS::Events::EventBus')[0][0]}}`);
+    assert.deepEqual(rule.EventPattern, {
+      source: ['aws.ecs'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['ecs.amazonaws.com'],
+        eventName: ['RegisterTaskDefinition'],
+        errorCode: [{ exists: false }],
+      },
+    });
+    assert.equal(rule.Targets.length, 1);
+    assert.equal(flat(rule.Targets[0].Arn), `\${${gateId}.Arn}`);
+  });
+});
+
+describe('central stack: conformance pack and aggregator', () => {
+  const template = synthDefault().central.get(REGION);
+
+  it('deploys the generated organization pack byte for byte', () => {
+    const packs = resourcesOf(template, 'AWS::Config::OrganizationConformancePack');
+    assert.equal(packs.length, 1);
+    const p = packs[0][1].Properties;
+    assert.equal(p.TemplateBody, fs.readFileSync(PACK_FILE, 'utf8'));
+    assert.ok(Buffer.byteLength(p.TemplateBody) <= 51_200);
+    assert.equal(p.OrganizationConformancePackName, NAMES.conformancePack);
+    assert.deepEqual(
+      p.ConformancePackInputParameters.map((i: Json) => [i.ParameterName, flat(i.ParameterValue)]),
+      [['LambdaArnPrefix', `arn:\${AWS::Partition}:lambda:${REGION}:${ADMIN}:function:`]],
+    );
+    assert.equal(p.ExcludedAccounts, undefined);
+  });
+
+  it('points every rule of the pack at a function of this stack', () => {
+    const body = fs.readFileSync(PACK_FILE, 'utf8');
+    const referenced = [...body.matchAll(/\$\{LambdaArnPrefix\}([A-Za-z0-9_-]+)/g)].map((m) => m[1]).sort();
+    const deployed = functions(template).map(([, f]) => f.Properties.FunctionName).filter((n: string) => n !== NAMES.gateFunction).sort();
+    assert.deepEqual(referenced, deployed);
+  });
+
+  it('delivers to an awsconfigconforms bucket that is private, encrypted and TLS-only', () => {
+    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
+    assert.equal(buckets.length, 1);
+    const [bucketId, bucket] = buckets[0];
+    assert.ok(bucket.Properties.BucketName.startsWith('awsconfigconforms'));
+    assert.equal(bucket.Properties.BucketName, `awsconfigconforms-ecs-harden-${ADMIN}-${REGION}`);
+    assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    assert.equal(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, 'AES256');
+    const pack = resourcesOf(template, 'AWS::Config::OrganizationConformancePack')[0][1];
+    assert.equal(flat(pack.Properties.DeliveryS3Bucket), `\${${bucketId}}`);
+    const policy = resourcesOf(template, 'AWS::S3::BucketPolicy')[0][1].Properties.PolicyDocument.Statement as Json[];
+    assert.ok(policy.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'));
+    const allows = policy.filter((s) => s.Effect === 'Allow');
+    assert.deepEqual(allows.map((s) => s.Sid).sort(), ['AllowGetBucketAcl', 'AllowGetPutObject']);
+    for (const s of allows) {
+      assert.equal(s.Condition.StringEquals['aws:PrincipalOrgID'], ORG);
+      assert.match(flat(s.Condition.ArnLike['aws:PrincipalArn']), /:role\/aws-service-role\/config-conforms\.amazonaws\.com\/AWSServiceRoleForConfigConforms$/);
+    }
+  });
+
+  it('creates the pack after the functions, the bucket policy and the StackSet', () => {
+    const pack = resourcesOf(template, 'AWS::Config::OrganizationConformancePack')[0][1];
+    const dependsOn = new Set(pack.DependsOn as string[]);
+    for (const [id] of functions(template).filter(([, f]) => f.Properties.FunctionName !== NAMES.gateFunction)) {
+      assert.ok(dependsOn.has(id), `pack does not wait for ${id}`);
+    }
+    assert.ok(dependsOn.has(resourcesOf(template, 'AWS::S3::BucketPolicy')[0][0]));
+    assert.ok(dependsOn.has(resourcesOf(template, 'AWS::CloudFormation::StackSet')[0][0]));
+  });
+
+  it('has an organization aggregator over all Regions', () => {
+    const aggregators = resourcesOf(template, 'AWS::Config::ConfigurationAggregator');
+    assert.equal(aggregators.length, 1);
+    const source = aggregators[0][1].Properties.OrganizationAggregationSource;
+    assert.equal(source.AllAwsRegions, true);
+    const roleId = flat(source.RoleArn).replace(/^\$\{|\.Arn\}$/g, '');
+    const role = template.Resources[roleId].Properties;
+    assert.deepEqual(
+      role.ManagedPolicyArns.map(flat),
+      ['arn:${AWS::Partition}:iam::aws:policy/service-role/AWSConfigRoleForOrganizations'],
+    );
+    assert.deepEqual(role.AssumeRolePolicyDocument.Statement.map((s: Json) => s.Principal), [{ Service: 'config.amazonaws.com' }]);
+  });
+});
+
+describe('central stack: StackSet', () => {
+  const s = synthDefault();
+  const p = s.stackSet;
+
+  it('is service-managed, auto-deploys to the target OUs and Regions, as delegated admin', () => {
+    assert.equal(p.PermissionModel, 'SERVICE_MANAGED');
+    assert.deepEqual(p.AutoDeployment, { Enabled: true, RetainStacksOnAccountRemoval: false });
+    assert.equal(p.CallAs, 'DELEGATED_ADMIN');
+    assert.deepEqual(p.Capabilities, ['CAPABILITY_NAMED_IAM']);
+    assert.deepEqual(p.ManagedExecution, { Active: true });
+    assert.equal(p.StackInstancesGroup.length, 1);
+    assert.deepEqual(p.StackInstancesGroup[0].DeploymentTargets, { OrganizationalUnitIds: TEST_CONTEXT.targetOus });
+    assert.deepEqual(p.StackInstancesGroup[0].Regions, TEST_CONTEXT.regions);
+    assert.equal(p.StackSetName, NAMES.stackSet);
+  });
+
+  it('embeds the member template within the TemplateBody limit', () => {
+    assert.ok(Buffer.byteLength(p.TemplateBody) <= 51_200);
+    assert.deepEqual(JSON.parse(p.TemplateBody), s.built.member.template);
+    assert.equal(p.TemplateURL, undefined);
+  });
+
+  it('is created after the roles that the member roles trust', () => {
+    const template = s.central.get(REGION);
+    const [id, stackSet] = resourcesOf(template, 'AWS::CloudFormation::StackSet')[0];
+    const roles = resourcesOf(template, 'AWS::IAM::Role')
+      .filter(([, r]) => [NAMES.rulesRole(REGION), NAMES.gateRole(REGION)].includes(r.Properties.RoleName))
+      .map(([roleId]) => roleId);
+    assert.equal(roles.length, 2);
+    for (const role of roles) {
+      assert.ok((stackSet.DependsOn as string[]).includes(role), `${id} does not wait for ${role}`);
+    }
+  });
+});
+
+describe('several Regions', () => {
+  const s = synth({ regions: ['us-east-1', 'eu-west-1'], centralRegion: 'us-east-1' });
+
+  it('deploys a central stack per Region; only centralRegion has the StackSet and aggregator', () => {
+    assert.deepEqual([...s.central.keys()].sort(), ['eu-west-1', 'us-east-1']);
+    for (const [region, t] of s.central) {
+      assert.equal(functions(t).length, CATALOGUE.length + 1, region);
+      const primary = region === 'us-east-1' ? 1 : 0;
+      assert.equal(resourcesOf(t, 'AWS::CloudFormation::StackSet').length, primary, region);
+      assert.equal(resourcesOf(t, 'AWS::Config::ConfigurationAggregator').length, primary, region);
+      assert.equal(resourcesOf(t, 'AWS::Config::OrganizationConformancePack').length, 1, region);
+      const pack = resourcesOf(t, 'AWS::Config::OrganizationConformancePack')[0][1];
+      assert.equal(
+        flat(pack.Properties.ConformancePackInputParameters[0].ParameterValue),
+        `arn:\${AWS::Partition}:lambda:${region}:${ADMIN}:function:`,
+      );
+      const [, f] = functionByName(t, CATALOGUE[0].ruleName);
+      assert.equal(f.Properties.Code.S3Bucket, `ecs-harden-test-artifacts-${region}`);
+    }
+    assert.deepEqual(s.stackSet.StackInstancesGroup[0].Regions, ['us-east-1', 'eu-west-1']);
+  });
+
+  it('deploys the other Regions before the StackSet', () => {
+    const primary = s.assembly.getStackArtifact(s.built.primary.artifactId);
+    const deps = primary.dependencies.map((d) => d.id);
+    assert.ok(deps.includes(s.built.central.get('eu-west-1')!.artifactId), deps.join(', '));
+  });
+});

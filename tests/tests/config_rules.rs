@@ -64,7 +64,10 @@ fn every_fixture_event_kind_is_handled() {
     // Change notification: ECS.8 on reports-batch:41.
     let lambda = Lambda::start("ecs-8-no-environment-secrets", &moto, &[]).unwrap();
     let event = fixture_event("config-change-notification.json");
-    let reply = expect_response(lambda.invoke(&event).unwrap());
+    let (reply, first_event) = lambda
+        .invoke_with_deadline(&event, Duration::from_secs(60))
+        .unwrap();
+    let reply = expect_response(reply);
     assert_eq!(reply["delivered"], 1);
     let stored = moto.evaluations().unwrap();
     assert_eq!(stored.len(), 1, "{stored:#?}");
@@ -92,7 +95,7 @@ fn every_fixture_event_kind_is_handled() {
     assert_eq!(line["verdict"], "NON_COMPLIANT");
     assert_eq!(line["rule"], "ecs-harden-no-environment-secrets");
     println!(
-        "ecs-8 Lambda: init {:?}, peak RSS {:?} KiB",
+        "ecs-8 Lambda: init {:?}, first event {first_event:?}, peak RSS {:?} KiB",
         lambda.init_time(),
         lambda.peak_rss_kib()
     );

@@ -130,12 +130,7 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
         ),
     }
     let cdk = root().join("cdk");
-    step(
-        "npm ci (cdk)",
-        Command::new("npm")
-            .current_dir(&cdk)
-            .args(["ci", "--no-audit", "--no-fund"]),
-    )?;
+    npm_ci(&cdk)?;
     step(
         "npm test (cdk: tsc, cdk synth, node:test, cdk-nag, cfn-lint)",
         Command::new("npm")
@@ -197,12 +192,7 @@ pub fn setup() -> anyhow::Result<()> {
 fn deploy(args: &[String]) -> anyhow::Result<()> {
     lambdas::run(&[])?;
     let cdk = root().join("cdk");
-    step(
-        "npm ci (cdk)",
-        Command::new("npm")
-            .current_dir(&cdk)
-            .args(["ci", "--no-audit", "--no-fund"]),
-    )?;
+    npm_ci(&cdk)?;
     step(
         "cdk deploy --all",
         Command::new("npx")
@@ -218,5 +208,15 @@ fn deploy(args: &[String]) -> anyhow::Result<()> {
                 r#"lambdaCode={"zipDir":"../target/lambda-zips/arm64"}"#,
             ])
             .args(args),
+    )
+}
+
+/// Installs the CDK app's locked dependencies.
+fn npm_ci(cdk: &std::path::Path) -> anyhow::Result<()> {
+    step(
+        "npm ci (cdk)",
+        Command::new("npm")
+            .current_dir(cdk)
+            .args(["ci", "--no-audit", "--no-fund"]),
     )
 }

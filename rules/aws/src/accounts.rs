@@ -65,14 +65,18 @@ impl Accounts {
         )
     }
 
-    /// Clients for `account` (`None` or the Lambda's own: its own credentials).
+    /// Clients for `account`, as seen by the function `function_arn` (the Lambda context's
+    /// invoked ARN): `None` or the function's own account uses its own credentials; another
+    /// account gets an assumed role in that account's partition.
     pub async fn clients_for(
         &self,
         account: Option<&str>,
-        own_account: Option<&str>,
-        partition: &str,
+        function_arn: &str,
         execution_role_arn: Option<&str>,
     ) -> Result<(SdkConfigApi, SdkEcsApi), ApiError> {
+        let mut parts = function_arn.split(':');
+        let partition = parts.nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
+        let own_account = parts.nth(2).filter(|a| !a.is_empty());
         let Some(account) = account.filter(|a| Some(*a) != own_account) else {
             return Ok(Self::clients(&self.base));
         };

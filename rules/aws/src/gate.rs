@@ -76,18 +76,10 @@ async fn handle(
         tracing::error!(source = "eventbridge", error = %e, "event rejected");
         Error::from(e)
     })?;
-    let mut arn = context.invoked_function_arn.split(':');
-    let partition = arn
-        .nth(1)
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws")
-        .to_string();
-    let own_account = arn.nth(2).map(str::to_string);
     let (_, ecs) = accounts
         .clients_for(
             registration.account.as_deref(),
-            own_account.as_deref(),
-            &partition,
+            &context.invoked_function_arn,
             None,
         )
         .await

@@ -117,18 +117,10 @@ async fn handle(
             return Err(e.into());
         }
     };
-    let mut arn = context.invoked_function_arn.split(':');
-    let partition = arn
-        .nth(1)
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws")
-        .to_string();
-    let own_account = arn.nth(2).map(str::to_string);
     let (config, ecs) = accounts
         .clients_for(
             decoded.account_id.as_deref(),
-            own_account.as_deref(),
-            &partition,
+            &context.invoked_function_arn,
             decoded.execution_role_arn.as_deref(),
         )
         .await

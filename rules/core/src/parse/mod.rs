@@ -459,7 +459,7 @@ pub fn parse_api(
 ) -> ParseResult<Resource> {
     let cx = ReadContext::default();
     let node = Node::root(value, root_path, &cx);
-    api_resource(node, resource_type, None)
+    api_resource(node, resource_type)
 }
 
 fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
@@ -475,7 +475,7 @@ fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
         }
     }
     if let Some(resource_type) = api_type(root) {
-        return vec![api_resource(root, resource_type, None)];
+        return vec![api_resource(root, resource_type)];
     }
     // describe-services / describe-clusters / … output.
     for (key, resource_type) in [
@@ -493,7 +493,7 @@ fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
             {
                 return list
                     .elements()
-                    .map(|element| api_resource(element, resource_type, None))
+                    .map(|element| api_resource(element, resource_type))
                     .collect();
             }
         }
@@ -526,15 +526,9 @@ fn api_type(node: Node<'_>) -> Option<ResourceType> {
     None
 }
 
-fn api_resource(
-    node: Node<'_>,
-    resource_type: ResourceType,
-    tags: Option<Node<'_>>,
-) -> ParseResult<Resource> {
-    match tags {
-        Some(tags) => api_resource_with_tags(node, resource_type, Some(tags)),
-        None => api_resource_with_tags(node, resource_type, node.get(&["tags"])),
-    }
+/// An API resource whose tags sit beside its other fields (register input, describe-* elements).
+fn api_resource(node: Node<'_>, resource_type: ResourceType) -> ParseResult<Resource> {
+    api_resource_with_tags(node, resource_type, node.get(&["tags"]))
 }
 
 fn api_resource_with_tags(

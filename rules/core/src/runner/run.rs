@@ -112,12 +112,11 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
             return out;
         }
     };
-    let caller = Caller {
+    let mut caller = Caller {
         clock,
         options,
         retries: 0,
     };
-    let mut caller = caller;
     let gathered = gather(control, &params, event, config, ecs, &mut caller).await;
     out.retries = caller.retries;
     let (evaluations, unreadable) = match gathered {

@@ -197,6 +197,10 @@ class HarnessState:
         self.tokens: dict[str, dict[str, Any]] = {}
         # (resourceType, resourceId) -> list of items (captureTime epoch, item)
         self.history: dict[tuple[str, str], list[tuple[float, dict[str, Any]]]] = {}
+        # Conformance packs as member accounts report them to an aggregator (moto has none).
+        self.conformance_packs: list[dict[str, Any]] = []
+        # When set, the time PutEvaluations results are recorded at (reproducible reports).
+        self.fixed_now: float | None = None
 
     # -- faults --------------------------------------------------------------------------------
     def add_fault(self, spec: dict[str, Any]) -> None:
@@ -357,7 +361,7 @@ def put_evaluations(req: RequestInfo, record: dict[str, Any], fault: dict[str, A
         record["fault"] = "failEvaluations"
     failed = [evaluations[i] for i in sorted(failed_idx)]
 
-    now = time.time()
+    now = STATE.fixed_now if STATE.fixed_now is not None else time.time()
     kept = [
         {"evaluation": ev, "orderingEpoch": stamps[i]}
         for i, ev in enumerate(evaluations)
@@ -380,11 +384,11 @@ def put_evaluations(req: RequestInfo, record: dict[str, Any], fault: dict[str, A
     return {"FailedEvaluations": failed}
 
 
-def stored_results(account_id: str, region: str) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """Latest evaluation per (rule, resourceType, resourceId) for one account and region."""
-    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+def all_latest_results() -> dict[tuple[str, str, str, str, str], dict[str, Any]]:
+    """Latest evaluation per (account, region, rule, resourceType, resourceId)."""
+    latest: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
     for call in STATE.put_calls:
-        if call["testMode"] or call["accountId"] != account_id or call["region"] != region:
+        if call["testMode"]:
             continue
         rule = STATE.rule_for_token(call["resultToken"])
         if rule is None:
@@ -392,12 +396,14 @@ def stored_results(account_id: str, region: str) -> dict[tuple[str, str, str], d
         token_info = STATE.tokens.get(call["resultToken"], {})
         for item in call["items"]:
             ev = item["evaluation"]
-            key = (rule, ev["ComplianceResourceType"], ev["ComplianceResourceId"])
+            key = (call["accountId"], call["region"], rule, ev["ComplianceResourceType"], ev["ComplianceResourceId"])
             current = latest.get(key)
             # Ties in OrderingTimestamp: the later PutEvaluations wins.
             if current is None or item["orderingEpoch"] >= current["orderingEpoch"]:
                 latest[key] = {
                     "rule": rule,
+                    "accountId": call["accountId"],
+                    "region": call["region"],
                     "evaluation": ev,
                     "orderingEpoch": item["orderingEpoch"],
                     "recordedAt": call["receivedAt"],
@@ -405,6 +411,15 @@ def stored_results(account_id: str, region: str) -> dict[tuple[str, str, str], d
                     "evaluationMode": token_info.get("evaluationMode", "DETECTIVE"),
                 }
     return latest
+
+
+def stored_results(account_id: str, region: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Latest evaluation per (rule, resourceType, resourceId) for one account and region."""
+    return {
+        (rule, rtype, rid): entry
+        for (account, reg, rule, rtype, rid), entry in all_latest_results().items()
+        if account == account_id and reg == region
+    }
 
 
 def evaluation_result(entry: dict[str, Any]) -> dict[str, Any]:
@@ -556,11 +571,157 @@ def get_resource_config_history(req: RequestInfo, record, fault):
     return out
 
 
+# -- aggregator (organization view) ------------------------------------------------------------
+
+
+def required_string(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        field = key[0].lower() + key[1:]
+        raise AwsError(
+            "ValidationException",
+            f"1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must not be null",
+        )
+    return value
+
+
+def aggregator_sources(req: RequestInfo, body: dict[str, Any]) -> Callable[[str, str], bool]:
+    """The named aggregator of the caller's account and region, as a (account, region) filter."""
+    from moto.config.models import config_backends
+
+    name = required_string(body, "ConfigurationAggregatorName")
+    backend = config_backends[req.account_id][req.region or "us-east-1"]
+    aggregator = backend.config_aggregators.get(name)
+    if aggregator is None:
+        raise AwsError(
+            "NoSuchConfigurationAggregatorException",
+            "The configuration aggregator does not exist. Check the configuration aggregator name and try again.",
+        )
+    sources = aggregator.account_aggregation_sources
+    if not sources:
+        return lambda account, region: True  # organization source: every account
+
+    def included(account: str, region: str) -> bool:
+        for source in sources:
+            regions = getattr(source, "aws_regions", None) or []
+            all_regions = bool(getattr(source, "all_aws_regions", False))
+            if account in (getattr(source, "account_ids", None) or []) and (all_regions or region in regions):
+                return True
+        return False
+
+    return included
+
+
+def page_of(items: list[Any], body: dict[str, Any], scope: str, default: int, most: int) -> tuple[list[Any], str | None]:
+    limit = body.get("Limit", 0) or 0
+    if not isinstance(limit, int) or limit < 0 or limit > most:
+        raise AwsError(
+            "ValidationException",
+            f"1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to {most}",
+        )
+    limit = limit or default
+    offset = 0
+    if body.get("NextToken"):
+        payload = decode_token(body["NextToken"])
+        if payload.get("scope") != scope or not isinstance(payload.get("offset"), int):
+            raise AwsError("InvalidNextTokenException", "The specified next token is invalid.")
+        offset = payload["offset"]
+    page = items[offset : offset + limit]
+    token = encode_token({"scope": scope, "offset": offset + limit}) if offset + limit < len(items) else None
+    return page, token
+
+
+def describe_aggregate_compliance_by_config_rules(req: RequestInfo, record, fault):
+    body = req.json_body()
+    included = aggregator_sources(req, body)
+    filters = body.get("Filters") or {}
+    per_rule: dict[tuple[str, str, str], list[str]] = {}
+    for (account, region, rule, _, _), entry in all_latest_results().items():
+        if not included(account, region):
+            continue
+        per_rule.setdefault((rule, account, region), []).append(entry["evaluation"]["ComplianceType"])
+    rows = []
+    for (rule, account, region), kinds in sorted(per_rule.items()):
+        noncompliant = kinds.count("NON_COMPLIANT")
+        if noncompliant:
+            compliance = {"ComplianceType": "NON_COMPLIANT", "ComplianceContributorCount": {"CappedCount": min(noncompliant, 100), "CapExceeded": noncompliant > 100}}
+        elif "COMPLIANT" in kinds:
+            compliance = {"ComplianceType": "COMPLIANT"}
+        else:
+            compliance = {"ComplianceType": "INSUFFICIENT_DATA"}
+        row = {"ConfigRuleName": rule, "Compliance": compliance, "AccountId": account, "AwsRegion": region}
+        if filters.get("ConfigRuleName") not in (None, rule):
+            continue
+        if filters.get("AccountId") not in (None, account) or filters.get("AwsRegion") not in (None, region):
+            continue
+        if filters.get("ComplianceType") not in (None, compliance["ComplianceType"]):
+            continue
+        rows.append(row)
+    page, token = page_of(rows, body, "aggregate-rules", 1000, 1000)
+    out: dict[str, Any] = {"AggregateComplianceByConfigRules": page}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+def get_aggregate_compliance_details_by_config_rule(req: RequestInfo, record, fault):
+    body = req.json_body()
+    included = aggregator_sources(req, body)
+    rule = required_string(body, "ConfigRuleName")
+    account = required_string(body, "AccountId")
+    region = required_string(body, "AwsRegion")
+    wanted = body.get("ComplianceType")
+    if wanted is not None and wanted not in ("COMPLIANT", "NON_COMPLIANT"):
+        raise AwsError(
+            "InvalidParameterValueException",
+            f"The value {wanted} is not valid for ComplianceType: use COMPLIANT or NON_COMPLIANT.",
+        )
+    rows = []
+    if included(account, region):
+        for (acc, reg, r, rtype, rid), entry in sorted(all_latest_results().items()):
+            if (acc, reg, r) != (account, region, rule):
+                continue
+            if wanted and entry["evaluation"]["ComplianceType"] != wanted:
+                continue
+            result = evaluation_result(entry)
+            result["AccountId"] = acc
+            result["AwsRegion"] = reg
+            rows.append(result)
+    page, token = page_of(rows, body, f"aggregate-details:{rule}:{account}:{region}", 50, 100)
+    out: dict[str, Any] = {"AggregateEvaluationResults": page}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+def describe_aggregate_compliance_by_conformance_packs(req: RequestInfo, record, fault):
+    body = req.json_body()
+    included = aggregator_sources(req, body)
+    rows = [
+        {
+            "ConformancePackName": pack["ConformancePackName"],
+            "Compliance": {"ComplianceType": pack.get("ComplianceType", "INSUFFICIENT_DATA")},
+            "AccountId": pack["AccountId"],
+            "AwsRegion": pack["AwsRegion"],
+        }
+        for pack in STATE.conformance_packs
+        if included(pack["AccountId"], pack["AwsRegion"])
+    ]
+    page, token = page_of(rows, body, "aggregate-packs", 5, 5)
+    out: dict[str, Any] = {"AggregateComplianceByConformancePacks": page}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
 CONFIG_HANDLERS: dict[str, Callable[..., dict[str, Any] | None]] = {
     "PutEvaluations": put_evaluations,
     "GetComplianceDetailsByConfigRule": get_compliance_details_by_config_rule,
     "GetComplianceDetailsByResource": get_compliance_details_by_resource,
     "GetResourceConfigHistory": get_resource_config_history,
+    "DescribeAggregateComplianceByConfigRules": describe_aggregate_compliance_by_config_rules,
+    "GetAggregateComplianceDetailsByConfigRule": get_aggregate_compliance_details_by_config_rule,
+    "DescribeAggregateComplianceByConformancePacks": describe_aggregate_compliance_by_conformance_packs,
 }
 
 
@@ -766,6 +927,37 @@ def control(method: str, path: str, query: dict[str, list[str]], body: bytes):
                         entry["evaluationMode"] = str(spec["evaluationMode"])
                     STATE.tokens[spec["resultToken"]] = entry
                 return 200, {"tokens": len(STATE.tokens)}
+            if route == "/conformance-packs" and method == "POST":
+                for pack in one_or_many(data, "conformancePacks"):
+                    if not isinstance(pack, dict) or not all(
+                        isinstance(pack.get(k), str) for k in ("ConformancePackName", "AccountId", "AwsRegion")
+                    ):
+                        raise ValueError("a conformance pack needs ConformancePackName, AccountId and AwsRegion")
+                    STATE.conformance_packs.append(pack)
+                return 200, {"conformancePacks": len(STATE.conformance_packs)}
+            if route == "/organizations/pin-account" and method == "POST":
+                # moto gives created accounts random ids; tests need the fixed ids their other
+                # resources live in.
+                from moto.organizations.models import organizations_backends
+
+                if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("name", "id")):
+                    raise ValueError("pin-account needs name and id (strings)")
+                management = str(data.get("managementAccount") or DEFAULT_ACCOUNT_ID)
+                backend = organizations_backends[management]["aws"]
+                account = next((a for a in backend.accounts if a.name == data["name"]), None)
+                if account is None:
+                    raise ValueError(f"no account named {data['name']!r} in the organization of {management}")
+                old = account.id
+                account.id = data["id"]
+                if old in organizations_backends.master_accounts:
+                    organizations_backends.master_accounts[data["id"]] = organizations_backends.master_accounts.pop(old)
+                return 200, {"id": account.id, "was": old}
+            if route == "/clock" and method == "POST":
+                epoch = data.get("epoch") if isinstance(data, dict) else None
+                if epoch is not None and not isinstance(epoch, (int, float)):
+                    raise ValueError("epoch must be a number (seconds) or null")
+                STATE.fixed_now = float(epoch) if epoch is not None else None
+                return 200, {"epoch": STATE.fixed_now}
             if route == "/config-history":
                 if method == "GET":
                     return 200, {

@@ -1,18 +1,37 @@
 //! `cargo xtask demo`: the main job on the local default. Starts the local AWS endpoint (moto
 //! with the project's Config extension), creates the resources of `tests/harness/demo-account.json`,
 //! runs every control's real Config rule Lambda over the account (periodic event), prints the
-//! compliance table the AWS Config console would show, stops the endpoint, then checks the
-//! example files with `ecs-harden check`.
+//! compliance table the AWS Config console would show, scans the same account live with
+//! `ecs-harden scan`, writes the organization's evidence report with `ecs-harden evidence`
+//! (target/demo/evidence.{md,html}), stops the endpoint, then checks the example files with
+//! `ecs-harden check`.
 
 use std::collections::BTreeMap;
 use std::process::Command;
 
 use anyhow::{bail, Context};
 use ecs_harden_core::catalogue::CATALOGUE;
-use ecs_harden_e2e::{scheduled_event, Lambda, Moto, Reply, OWN_ACCOUNT, REGION};
+use ecs_harden_e2e::{http, scheduled_event, Lambda, Moto, Reply, OWN_ACCOUNT, REGION};
 use serde_json::{json, Value};
 
 use crate::{cargo, root, setup, step};
+
+/// `ecs-harden` pointed at the local endpoint with the harness's credentials, nothing from
+/// the user's own AWS configuration.
+fn against(moto: &Moto, binary: &std::path::Path) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .current_dir(root())
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
+    command
+}
 
 fn seed(moto: &Moto, account: &Value) -> anyhow::Result<usize> {
     let mut created = 0;
@@ -149,6 +168,55 @@ pub fn run() -> anyhow::Result<()> {
         println!("{line}");
     }
     let put_calls = moto.count("PutEvaluations")?;
+
+    let binary = root().join("target/debug/ecs-harden");
+    println!(
+        "\n==> ecs-harden scan --region {REGION}  (the same account live through the ECS API, before any rule is deployed)\n"
+    );
+    let status = against(&moto, &binary)
+        .args(["scan", "--region", REGION])
+        .status()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    if !matches!(status.code(), Some(0 | 1)) {
+        bail!("ecs-harden scan failed: {status}");
+    }
+
+    // The organization's view: an aggregator in this (delegated administrator) account.
+    http::aws_json(
+        &moto.address,
+        "testing",
+        "organizations",
+        "AWSOrganizationsV20161128.CreateOrganization",
+        &json!({"FeatureSet": "ALL"}),
+    )?;
+    moto.config(
+        "PutConfigurationAggregator",
+        json!({
+            "ConfigurationAggregatorName": "ecs-harden-organization",
+            "OrganizationAggregationSource": {
+                "RoleArn": format!("arn:aws:iam::{OWN_ACCOUNT}:role/aws-config-aggregator"),
+                "AllAwsRegions": true,
+            },
+        }),
+    )?;
+    let out = root().join("target/demo");
+    std::fs::create_dir_all(&out)?;
+    for (format, file) in [("md", "evidence.md"), ("html", "evidence.html")] {
+        let path = out.join(file);
+        let status = against(&moto, &binary)
+            .args(["evidence", "--format", format, "--out"])
+            .arg(&path)
+            .status()
+            .with_context(|| format!("cannot run {}", binary.display()))?;
+        if !status.success() {
+            bail!("ecs-harden evidence --format {format} failed: {status}");
+        }
+    }
+    println!(
+        "\n==> ecs-harden evidence: open {} (or read {})",
+        out.join("evidence.html").display(),
+        out.join("evidence.md").display()
+    );
     drop(moto);
     println!(
         "\n{} rules ran, {put_calls} PutEvaluations calls; the local endpoint is stopped.",
@@ -159,7 +227,6 @@ pub fn run() -> anyhow::Result<()> {
     }
 
     println!("\n==> ecs-harden check examples/  (files in CI, no AWS at all)\n");
-    let binary = root().join("target/debug/ecs-harden");
     let status = Command::new(&binary)
         .current_dir(root())
         .args(["check", "examples"])

@@ -236,23 +236,7 @@ fn qemu() -> anyhow::Result<PathBuf> {
         })
     };
     if found("qemu-aarch64").is_none() || !Path::new(ARM64_SYSROOT).join("lib").exists() {
-        step(
-            "apt-get update",
-            Command::new("apt-get").args(["update", "-qq"]),
-        )?;
-        step(
-            "apt-get install qemu-user libc6-arm64-cross",
-            Command::new("apt-get")
-                .args([
-                    "install",
-                    "-y",
-                    "-qq",
-                    "--no-install-recommends",
-                    "qemu-user",
-                    "libc6-arm64-cross",
-                ])
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-        )?;
+        crate::apt_install(&["qemu-user", "libc6-arm64-cross"])?;
     }
     found("qemu-aarch64").context("qemu-aarch64 is still missing after installing qemu-user")
 }

@@ -1,8 +1,11 @@
 //! `ecs-harden`: check ECS task definitions, services, clusters and CloudFormation templates
 //! against the hardening controls, in CI pipelines and on a workstation.
 
+mod aws;
 mod check;
+mod evidence;
 mod output;
+mod scan;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -27,12 +30,17 @@ struct Cli {
 enum Command {
     /// Check files: ECS API JSON, AWS Config items or CloudFormation templates (JSON or YAML).
     Check(CheckArgs),
+    /// Scan an AWS account's ECS resources through the ECS API (read-only), one or more Regions.
+    Scan(ScanArgs),
+    /// Write audit evidence (PCI DSS, NIST 800-53) from the organization's Config aggregator.
+    Evidence(EvidenceArgs),
     /// List the controls of the catalogue.
     Controls(ControlsArgs),
 }
 
+/// How results are shown; shared by `check` and `scan`.
 #[derive(clap::Args)]
-struct CheckArgs {
+struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -51,6 +59,66 @@ struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    out: OutputArgs,
+    /// Named profile from the AWS config files (SSO, assume-role and credential_process
+    /// profiles work); default: the usual credential chain.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Regions to scan (comma-separated or repeated); default: the profile's or AWS_REGION.
+    #[arg(long = "region", value_delimiter = ',')]
+    regions: Vec<String>,
+    /// Every commercial Region with Amazon ECS; Regions not enabled for the account are skipped.
+    #[arg(long, conflicts_with = "regions")]
+    all_regions: bool,
+    /// Most ECS requests in flight at once.
+    #[arg(long, default_value_t = ecs_harden_core::runner::inventory::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(usize))]
+    concurrency: usize,
+}
+
+#[derive(clap::Args)]
+struct EvidenceArgs {
+    /// The organization's Config aggregator; default: the only one in the account and Region.
+    #[arg(long)]
+    aggregator: Option<String>,
+    /// Only the accounts and Regions where this (organization) conformance pack is deployed.
+    #[arg(long)]
+    conformance_pack: Option<String>,
+    /// Framework: pci, nist or all.
+    #[arg(long, default_value = "all")]
+    framework: String,
+    #[arg(long, value_enum, default_value_t = EvidenceFormat::Md)]
+    format: EvidenceFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Named profile from the AWS config files.
+    #[arg(long)]
+    profile: Option<String>,
+    /// The aggregator's Region; default: the profile's or AWS_REGION.
+    #[arg(long)]
+    region: Option<String>,
+    /// Most Config requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EvidenceFormat {
+    Md,
+    Html,
+    Csv,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    out: OutputArgs,
     /// Files or directories (searched recursively for *.json, *.yaml, *.yml, *.template).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -104,31 +172,51 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Check(args) => {
-            let selection = check::Selection::new(&args.controls, &args.params)?;
+            let selection = check::Selection::new(&args.out.controls, &args.out.params)?;
             let report = check::check_paths(&args.paths, &selection);
-            let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+            write_report(&report, &args.out)
+        }
+        Command::Scan(args) => {
+            let selection = check::Selection::new(&args.out.controls, &args.out.params)?;
+            let target = scan::Target {
+                profile: args.profile,
+                regions: args.regions,
+                all_regions: args.all_regions,
+                concurrency: args.concurrency,
             };
+            let report = scan::scan(&target, &selection)?;
+            write_report(&report, &args.out)
+        }
+        Command::Evidence(args) => {
+            let frameworks = evidence::frameworks(&args.framework)?;
+            let source = evidence::fetch::Source {
+                profile: args.profile,
+                region: args.region,
+                aggregator: args.aggregator,
+                conformance_pack: args.conformance_pack,
+                concurrency: args.concurrency,
+            };
+            let progress = std::io::stderr().is_terminal();
+            let collected = evidence::fetch::collect(&source, progress)?;
+            let report = evidence::build(&collected, &frameworks, generated_at());
             let rendered = match args.format {
-                Format::Text => output::text::render(&report, color, args.all),
-                Format::Json => output::json::render(&report),
-                Format::Sarif => output::sarif::render(&report),
-                Format::Junit => output::junit::render(&report),
+                EvidenceFormat::Md => evidence::render::markdown(&report),
+                EvidenceFormat::Html => evidence::html::render(&report),
+                EvidenceFormat::Csv => evidence::render::csv(&report),
+                EvidenceFormat::Json => evidence::render::json(&report),
             };
-            match &args.output {
-                Some(path) => std::fs::write(path, rendered.as_bytes()).map_err(|e| {
-                    anyhow::anyhow!("cannot write the report to {}: {e}", path.display())
-                })?,
-                None => {
-                    let mut stdout = std::io::stdout().lock();
-                    // A closed pipe (`| head`) is not an error worth a message.
-                    let _ = stdout.write_all(rendered.as_bytes());
-                }
+            write_out(args.out.as_ref(), &rendered)?;
+            if let Some(path) = &args.out {
+                eprintln!(
+                    "ecs-harden: evidence for {} evaluations in {} account(s) written to {}",
+                    report.totals.compliant
+                        + report.totals.non_compliant
+                        + report.totals.not_applicable,
+                    report.accounts.len(),
+                    path.display()
+                );
             }
-            Ok(report.exit_code())
+            Ok(0)
         }
         Command::Controls(args) => {
             let rendered = match args.format {
@@ -145,4 +233,50 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// Renders a `check` or `scan` report as asked; the exit code follows the results.
+fn write_report(report: &check::Report, args: &OutputArgs) -> anyhow::Result<u8> {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let rendered = match args.format {
+        Format::Text => output::text::render(report, color, args.all),
+        Format::Json => output::json::render(report),
+        Format::Sarif => output::sarif::render(report),
+        Format::Junit => output::junit::render(report),
+    };
+    write_out(args.output.as_ref(), &rendered)?;
+    Ok(report.exit_code())
+}
+
+fn write_out(path: Option<&PathBuf>, rendered: &str) -> anyhow::Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = stdout.write_all(rendered.as_bytes());
+            Ok(())
+        }
+    }
+}
+
+/// Now in RFC 3339, or `SOURCE_DATE_EPOCH` when set (reproducible reports).
+fn generated_at() -> String {
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    aws_smithy_types::DateTime::from_secs(seconds)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| seconds.to_string())
 }

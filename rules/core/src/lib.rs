@@ -23,6 +23,7 @@ pub mod image;
 pub mod model;
 pub mod params;
 pub mod parse;
+pub mod requirements;
 pub mod runner;
 pub mod verdict;
 

@@ -3,6 +3,8 @@
 //! pure; the Lambda crates supply the AWS calls (GetResourceConfigHistory for oversized items,
 //! the ECS API for periodic runs, PutEvaluations).
 
+pub mod caller;
+pub mod inventory;
 pub mod io;
 mod run;
 

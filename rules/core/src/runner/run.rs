@@ -3,19 +3,16 @@
 //! `FailedEvaluations`, and fail the invocation (so Config retries) naming whatever could not be
 //! delivered before the deadline.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
+use super::caller::Caller;
+use super::inventory::{inventory, Listed, DEFAULT_CONCURRENCY};
 use super::io::{ApiError, Clock, ConfigApi, EcsApi};
-use super::{
-    backoff_millis, batches, evaluate_item, Evaluation, EventError, ItemError, RuleEvent, Trigger,
-};
+use super::{batches, evaluate_item, Evaluation, EventError, ItemError, RuleEvent, Trigger};
 use crate::catalogue::Control;
 use crate::error::ParseError;
 use crate::model::ResourceType;
 use crate::params::{ParamError, Params};
-use crate::parse::{parse_api, parse_value};
 use crate::verdict::{Outcome, Verdict};
 
 /// Limits of one invocation.
@@ -27,6 +24,9 @@ pub struct RunOptions {
     pub safety_margin_millis: u64,
     pub backoff_base_millis: u64,
     pub backoff_cap_millis: u64,
+    /// Give up on a call after this many attempts even with time left (the CLI's bound; the
+    /// Lambdas are bound by their deadline alone).
+    pub max_attempts: Option<u32>,
 }
 
 impl RunOptions {
@@ -36,6 +36,7 @@ impl RunOptions {
             safety_margin_millis: 1_500,
             backoff_base_millis: 100,
             backoff_cap_millis: 5_000,
+            max_attempts: None,
         }
     }
 }
@@ -112,13 +113,9 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
             return out;
         }
     };
-    let mut caller = Caller {
-        clock,
-        options,
-        retries: 0,
-    };
-    let gathered = gather(control, &params, event, config, ecs, &mut caller).await;
-    out.retries = caller.retries;
+    let caller = Caller::new(clock, options);
+    let gathered = gather(control, &params, event, config, ecs, &caller).await;
+    out.retries = caller.retries();
     let (evaluations, unreadable) = match gathered {
         Ok(found) => found,
         Err(e) => {
@@ -126,66 +123,12 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
             return out;
         }
     };
-    deliver(
-        &event.result_token,
-        evaluations,
-        config,
-        &mut caller,
-        &mut out,
-    )
-    .await;
-    out.retries = caller.retries;
+    deliver(&event.result_token, evaluations, config, &caller, &mut out).await;
+    out.retries = caller.retries();
     if out.error.is_none() && !unreadable.is_empty() {
         out.error = Some(RunError::Unreadable { errors: unreadable });
     }
     out
-}
-
-/// Retries a call on retryable errors with backoff and jitter until the deadline.
-struct Caller<'a, K: Clock> {
-    clock: &'a K,
-    options: &'a RunOptions,
-    retries: usize,
-}
-
-impl<K: Clock> Caller<'_, K> {
-    fn time_left(&self) -> u64 {
-        self.options
-            .deadline_millis
-            .saturating_sub(self.options.safety_margin_millis)
-            .saturating_sub(self.clock.now_millis())
-    }
-
-    /// Waits before attempt `attempt + 1`; false when the deadline leaves no time.
-    async fn back_off(&mut self, attempt: u32) -> bool {
-        let wait = backoff_millis(
-            attempt,
-            self.options.backoff_base_millis,
-            self.options.backoff_cap_millis,
-            self.clock.random(),
-        );
-        if wait >= self.time_left() {
-            return false;
-        }
-        self.retries += 1;
-        self.clock.sleep(wait).await;
-        true
-    }
-
-    async fn call<T, F, Fut>(&mut self, mut f: F) -> Result<T, RunError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, ApiError>>,
-    {
-        let mut attempt = 0;
-        loop {
-            match f().await {
-                Ok(value) => return Ok(value),
-                Err(e) if e.retryable && self.back_off(attempt).await => attempt += 1,
-                Err(e) => return Err(RunError::Api(e)),
-            }
-        }
-    }
 }
 
 type Gathered = (Vec<Evaluation>, Vec<ItemError>);
@@ -196,7 +139,7 @@ async fn gather<C: ConfigApi, E: EcsApi, K: Clock>(
     event: &RuleEvent,
     config: &C,
     ecs: &E,
-    caller: &mut Caller<'_, K>,
+    caller: &Caller<'_, K>,
 ) -> Result<Gathered, RunError> {
     match &event.trigger {
         Trigger::Change {
@@ -268,7 +211,7 @@ async fn gather<C: ConfigApi, E: EcsApi, K: Clock>(
 async fn single<E: EcsApi, K: Clock>(
     evaluation: Result<Evaluation, ItemError>,
     ecs: &E,
-    caller: &mut Caller<'_, K>,
+    caller: &Caller<'_, K>,
 ) -> Result<Gathered, RunError> {
     let mut evaluation = match evaluation {
         Ok(e) => e,
@@ -311,98 +254,47 @@ fn latest_revision(described: &Value) -> Option<u64> {
     td.get("revision").and_then(Value::as_u64)
 }
 
-/// Every resource of the control's type in the account, through the ECS API.
+/// Every resource of the control's type in the account, through the ECS API; older ACTIVE
+/// task definition revisions are NOT_APPLICABLE without being described.
 async fn periodic<E: EcsApi, K: Clock>(
     control: &Control,
     params: &Params,
     timestamp: &str,
     ecs: &E,
-    caller: &mut Caller<'_, K>,
+    caller: &Caller<'_, K>,
 ) -> Result<Gathered, RunError> {
+    let found = inventory(
+        ecs,
+        &[control.resource_type()],
+        caller,
+        DEFAULT_CONCURRENCY,
+        &|_| {},
+    )
+    .await?;
     let mut evaluations = Vec::new();
     let mut errors = Vec::new();
-    let mut evaluate_document =
-        |document: &Value, resource_type: ResourceType| match evaluate_document(
-            control,
-            params,
-            timestamp,
-            document,
-            resource_type,
-        ) {
+    for listed in &found.documents {
+        match evaluate_document(control, params, timestamp, listed) {
             Ok(evaluation) => evaluations.push(evaluation),
             Err(error) => errors.push(error),
-        };
-    let mut superseded = Vec::new();
-    match control.resource_type() {
-        ResourceType::TaskDefinition => {
-            let arns = caller.call(|| ecs.list_active_task_definitions()).await?;
-            let mut latest: BTreeMap<&str, (u64, &str)> = BTreeMap::new();
-            for arn in &arns {
-                if let Some((family, revision)) = family_and_revision(arn) {
-                    let entry = latest.entry(family).or_insert((revision, arn));
-                    if revision > entry.0 {
-                        *entry = (revision, arn);
-                    }
-                }
-            }
-            for arn in &arns {
-                let Some((family, revision)) = family_and_revision(arn) else {
-                    continue;
-                };
-                let (newest, _) = latest[family];
-                if revision < newest {
-                    superseded.push(Evaluation::new(
-                        ResourceType::TaskDefinition.aws_name(),
-                        arn,
-                        Outcome::not_applicable(format!(
-                            "Revision {revision} is not the latest ACTIVE revision of {family} ({newest} is)."
-                        )),
-                        timestamp,
-                    ));
-                }
-            }
-            for (_, arn) in latest.values() {
-                let document = caller.call(|| ecs.describe_task_definition(arn)).await?;
-                evaluate_document(&document, ResourceType::TaskDefinition);
-            }
-        }
-        ResourceType::Cluster => {
-            let clusters = caller.call(|| ecs.list_clusters()).await?;
-            for chunk in clusters.chunks(100) {
-                for document in caller.call(|| ecs.describe_clusters(chunk)).await? {
-                    evaluate_document(&document, ResourceType::Cluster);
-                }
-            }
-        }
-        resource_type @ (ResourceType::Service | ResourceType::TaskSet) => {
-            let clusters = caller.call(|| ecs.list_clusters()).await?;
-            for cluster in &clusters {
-                let services = caller.call(|| ecs.list_services(cluster)).await?;
-                for chunk in services.chunks(10) {
-                    for service in caller
-                        .call(|| ecs.describe_services(cluster, chunk))
-                        .await?
-                    {
-                        if resource_type == ResourceType::Service {
-                            evaluate_document(&service, ResourceType::Service);
-                        } else if let Some(task_sets) =
-                            service.get("taskSets").and_then(Value::as_array)
-                        {
-                            for task_set in task_sets {
-                                evaluate_document(task_set, ResourceType::TaskSet);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        ResourceType::CapacityProvider => {
-            for document in caller.call(|| ecs.describe_capacity_providers()).await? {
-                evaluate_document(&document, ResourceType::CapacityProvider);
-            }
         }
     }
-    evaluations.append(&mut superseded);
+    for old in &found.superseded {
+        evaluations.push(Evaluation::new(
+            ResourceType::TaskDefinition.aws_name(),
+            &old.arn,
+            Outcome::not_applicable(format!(
+                "Revision {} is not the latest ACTIVE revision of {} ({} is).",
+                old.revision, old.family, old.latest
+            )),
+            timestamp,
+        ));
+    }
+    errors.extend(found.failed.into_iter().map(|failed| ItemError {
+        resource_type: failed.resource_type.aws_name().to_string(),
+        resource_id: failed.resource_id,
+        error: ParseError::document(failed.error.to_string()),
+    }));
     Ok((evaluations, errors))
 }
 
@@ -410,54 +302,26 @@ fn evaluate_document(
     control: &Control,
     params: &Params,
     timestamp: &str,
-    document: &Value,
-    resource_type: ResourceType,
+    listed: &Listed,
 ) -> Result<Evaluation, ItemError> {
-    let read = match resource_type {
-        ResourceType::TaskDefinition => {
-            parse_value(document).into_iter().next().unwrap_or_else(|| {
-                Err(ParseError::document(
-                    "DescribeTaskDefinition returned nothing",
-                ))
-            })
-        }
-        other => parse_api(document, other, "$"),
-    };
-    match read {
+    match listed.read() {
         Ok(resource) => {
             let outcome = control
                 .evaluate(&resource, params)
                 .unwrap_or_else(|| Outcome::not_applicable("Not this control's resource type."));
             Ok(Evaluation::new(
-                resource_type.aws_name(),
+                listed.resource_type.aws_name(),
                 &resource.meta.resource_id,
                 outcome,
                 timestamp,
             ))
         }
         Err(error) => Err(ItemError {
-            resource_type: resource_type.aws_name().to_string(),
-            resource_id: resource_id_hint(document),
+            resource_type: listed.resource_type.aws_name().to_string(),
+            resource_id: listed.id_hint(),
             error,
         }),
     }
-}
-
-fn resource_id_hint(document: &Value) -> String {
-    let td = document.get("taskDefinition").unwrap_or(document);
-    for key in [
-        "taskDefinitionArn",
-        "serviceArn",
-        "taskSetArn",
-        "clusterName",
-        "clusterArn",
-        "name",
-    ] {
-        if let Some(id) = td.get(key).and_then(Value::as_str) {
-            return id.to_string();
-        }
-    }
-    "(unknown resource)".to_string()
 }
 
 /// Sends evaluations in batches of 100, retrying throttling and 5xx and re-sending what Config
@@ -466,7 +330,7 @@ async fn deliver<C: ConfigApi, K: Clock>(
     token: &str,
     evaluations: Vec<Evaluation>,
     config: &C,
-    caller: &mut Caller<'_, K>,
+    caller: &Caller<'_, K>,
     out: &mut Run,
 ) {
     let mut queue: Vec<Vec<Evaluation>> = batches(&evaluations).map(<[_]>::to_vec).collect();

@@ -1,0 +1,407 @@
+//! Reading the aggregator and Organizations through the AWS SDK, retrying throttling with the
+//! core's caller, at most a few requests in flight.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use aws_sdk_organizations::types::ParentType;
+use aws_smithy_types::date_time::Format;
+use ecs_harden_aws::clients::api_error;
+use ecs_harden_aws::lambda::SystemClock;
+use ecs_harden_core::runner::caller::Caller;
+use ecs_harden_core::runner::io::ApiError;
+use futures_util::stream::{self, StreamExt};
+
+use super::{control_for_rule, Account, Collected, Record};
+use crate::aws;
+
+/// What to read.
+pub struct Source {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub aggregator: Option<String>,
+    pub conformance_pack: Option<String>,
+    pub concurrency: usize,
+}
+
+pub fn collect(source: &Source, progress: bool) -> anyhow::Result<Collected> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(collect_async(source, progress))
+}
+
+fn say(progress: bool, message: &str) {
+    if progress {
+        eprintln!("ecs-harden: {message}");
+    }
+}
+
+async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collected> {
+    let base = aws::load(source.profile.as_deref(), source.region.as_deref()).await;
+    if base.region().is_none() {
+        bail!("no Region: pass --region (the aggregator's Region), set AWS_REGION, or give the profile a region");
+    }
+    let config = aws_sdk_config::Client::new(&base);
+    let clock = SystemClock::default();
+    let options = aws::run_options(Duration::from_secs(3600));
+    let caller = Caller::new(&clock, &options);
+    let aggregator = match &source.aggregator {
+        Some(name) => name.clone(),
+        None => only_aggregator(&config, &caller).await?,
+    };
+    say(progress, &format!("reading aggregator {aggregator}"));
+    let mut scope = rule_scope(&config, &caller, &aggregator).await?;
+    let mut notes = Vec::new();
+    if let Some(pack) = &source.conformance_pack {
+        let deployed = pack_scope(&config, &caller, &aggregator, pack).await?;
+        if deployed.is_empty() {
+            notes.push(format!(
+                "Conformance pack {pack} is not reported by aggregator {aggregator} in any account; nothing is in scope."
+            ));
+        }
+        scope.retain(|(_, account, region)| deployed.contains(&(account.clone(), region.clone())));
+    }
+    say(
+        progress,
+        &format!("{} rule/account/Region combinations", scope.len()),
+    );
+    let concurrency = source.concurrency.max(1);
+    let mut pages = stream::iter(scope.iter().map(|(rule, account, region)| {
+        let config = &config;
+        let caller = &caller;
+        let aggregator = aggregator.as_str();
+        async move {
+            details(config, caller, aggregator, rule, account, region)
+                .await
+                .with_context(|| format!("rule {rule} in account {account}, {region}"))
+        }
+    }))
+    .buffered(concurrency);
+    let mut records = Vec::new();
+    let mut done = 0;
+    while let Some(found) = pages.next().await {
+        records.extend(found?);
+        done += 1;
+        if progress && (done % 25 == 0 || done == scope.len()) {
+            say(true, &format!("{done}/{} read", scope.len()));
+        }
+    }
+    drop(pages);
+    let wanted: BTreeSet<String> = records.iter().map(|r| r.account_id.clone()).collect();
+    let organizations = aws_sdk_organizations::Client::new(&base);
+    let accounts = match accounts(&organizations, &caller, &wanted).await {
+        Ok(accounts) => accounts,
+        Err(e) => {
+            notes.push(format!(
+                "Account names and OUs are missing: AWS Organizations could not be read ({e}). Run from the management account or the delegated administrator for Organizations to include them."
+            ));
+            BTreeMap::new()
+        }
+    };
+    Ok(Collected {
+        aggregator,
+        conformance_pack: source.conformance_pack.clone(),
+        records,
+        accounts,
+        notes,
+    })
+}
+
+async fn only_aggregator(
+    config: &aws_sdk_config::Client,
+    caller: &Caller<'_, SystemClock>,
+) -> anyhow::Result<String> {
+    let found = caller
+        .call(|| async {
+            config
+                .describe_configuration_aggregators()
+                .send()
+                .await
+                .map_err(|e| api_error("DescribeConfigurationAggregators", e))
+        })
+        .await?;
+    let names: Vec<String> = found
+        .configuration_aggregators()
+        .iter()
+        .filter_map(|a| a.configuration_aggregator_name().map(str::to_string))
+        .collect();
+    match names.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("no configuration aggregator in this account and Region: create one (docs/deploy.md) or pass --aggregator"),
+        many => bail!("several configuration aggregators ({}): pass --aggregator NAME", many.join(", ")),
+    }
+}
+
+/// Every (rule, account, Region) the aggregator knows for a rule of the catalogue.
+async fn rule_scope(
+    config: &aws_sdk_config::Client,
+    caller: &Caller<'_, SystemClock>,
+    aggregator: &str,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    let mut out = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = caller
+            .call(|| {
+                let token = token.clone();
+                async move {
+                    config
+                        .describe_aggregate_compliance_by_config_rules()
+                        .configuration_aggregator_name(aggregator)
+                        .limit(1000)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| api_error("DescribeAggregateComplianceByConfigRules", e))
+                }
+            })
+            .await
+            .map_err(|e| not_found_hint(e, aggregator))?;
+        for entry in page.aggregate_compliance_by_config_rules() {
+            let (Some(rule), Some(account), Some(region)) = (
+                entry.config_rule_name(),
+                entry.account_id(),
+                entry.aws_region(),
+            ) else {
+                continue;
+            };
+            if control_for_rule(rule).is_some() {
+                out.insert((rule.to_string(), account.to_string(), region.to_string()));
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out.into_iter().collect());
+        }
+    }
+}
+
+fn not_found_hint(e: ApiError, aggregator: &str) -> anyhow::Error {
+    if e.code == "NoSuchConfigurationAggregatorException" {
+        anyhow!("no configuration aggregator named {aggregator:?} in this account and Region (--aggregator, --region)")
+    } else {
+        anyhow!(e)
+    }
+}
+
+/// Accounts and Regions where the conformance pack (or the organization conformance pack of
+/// that name, `OrgConformsPack-<name>-<suffix>` in members) is deployed.
+async fn pack_scope(
+    config: &aws_sdk_config::Client,
+    caller: &Caller<'_, SystemClock>,
+    aggregator: &str,
+    pack: &str,
+) -> anyhow::Result<BTreeSet<(String, String)>> {
+    let member_prefix = format!("OrgConformsPack-{pack}-");
+    let mut out = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = caller
+            .call(|| {
+                let token = token.clone();
+                async move {
+                    config
+                        .describe_aggregate_compliance_by_conformance_packs()
+                        .configuration_aggregator_name(aggregator)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| api_error("DescribeAggregateComplianceByConformancePacks", e))
+                }
+            })
+            .await
+            .map_err(|e| not_found_hint(e, aggregator))?;
+        for entry in page.aggregate_compliance_by_conformance_packs() {
+            let name = entry.conformance_pack_name().unwrap_or_default();
+            if name == pack || name.starts_with(&member_prefix) {
+                if let (Some(account), Some(region)) = (entry.account_id(), entry.aws_region()) {
+                    out.insert((account.to_string(), region.to_string()));
+                }
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every result of one rule in one account and Region, all pages.
+async fn details(
+    config: &aws_sdk_config::Client,
+    caller: &Caller<'_, SystemClock>,
+    aggregator: &str,
+    rule: &str,
+    account: &str,
+    region: &str,
+) -> anyhow::Result<Vec<Record>> {
+    let control = control_for_rule(rule).ok_or_else(|| anyhow!("no control for rule {rule}"))?;
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = caller
+            .call(|| {
+                let token = token.clone();
+                async move {
+                    config
+                        .get_aggregate_compliance_details_by_config_rule()
+                        .configuration_aggregator_name(aggregator)
+                        .config_rule_name(rule)
+                        .account_id(account)
+                        .aws_region(region)
+                        .limit(100)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| api_error("GetAggregateComplianceDetailsByConfigRule", e))
+                }
+            })
+            .await?;
+        for result in page.aggregate_evaluation_results() {
+            let qualifier = result
+                .evaluation_result_identifier()
+                .and_then(|i| i.evaluation_result_qualifier());
+            let (Some(resource_type), Some(resource_id)) = (
+                qualifier.and_then(|q| q.resource_type()),
+                qualifier.and_then(|q| q.resource_id()),
+            ) else {
+                continue;
+            };
+            out.push(Record {
+                account_id: result.account_id().unwrap_or(account).to_string(),
+                region: result.aws_region().unwrap_or(region).to_string(),
+                rule_name: rule.to_string(),
+                control,
+                resource_type: resource_type.to_string(),
+                resource_id: resource_id.to_string(),
+                compliance: result
+                    .compliance_type()
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_else(|| "INSUFFICIENT_DATA".into()),
+                annotation: result.annotation().map(str::to_string),
+                recorded: result
+                    .result_recorded_time()
+                    .and_then(|t| t.fmt(Format::DateTime).ok()),
+            });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Names of the accounts in `wanted` and their OU paths (`Root/Workloads/Prod`).
+async fn accounts(
+    organizations: &aws_sdk_organizations::Client,
+    caller: &Caller<'_, SystemClock>,
+    wanted: &BTreeSet<String>,
+) -> Result<BTreeMap<String, Account>, ApiError> {
+    let mut out = BTreeMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = caller
+            .call(|| {
+                let token = token.clone();
+                async move {
+                    organizations
+                        .list_accounts()
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| api_error("ListAccounts", e))
+                }
+            })
+            .await?;
+        for account in page.accounts() {
+            if let Some(id) = account.id().filter(|id| wanted.contains(*id)) {
+                out.insert(
+                    id.to_string(),
+                    Account {
+                        id: id.to_string(),
+                        name: account.name().map(str::to_string),
+                        ou_path: None,
+                    },
+                );
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    // OUs are shared by many accounts: each one's name and parent is read once.
+    let mut parent_of: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut ou_name: BTreeMap<String, String> = BTreeMap::new();
+    for account in out.values_mut() {
+        let mut path = Vec::new();
+        let mut child = account.id.clone();
+        // Organizations nest at most five OUs deep; the bound guards against a loop.
+        for _ in 0..8 {
+            let parent = match parent_of.get(&child) {
+                Some(known) => known.clone(),
+                None => {
+                    let found = parent(organizations, caller, &child).await?;
+                    if child.starts_with("ou-") {
+                        parent_of.insert(child.clone(), found.clone());
+                    }
+                    found
+                }
+            };
+            let Some(parent) = parent else {
+                path.push("Root".to_string());
+                break;
+            };
+            if !ou_name.contains_key(&parent) {
+                let described = caller
+                    .call(|| async {
+                        organizations
+                            .describe_organizational_unit()
+                            .organizational_unit_id(&parent)
+                            .send()
+                            .await
+                            .map_err(|e| api_error("DescribeOrganizationalUnit", e))
+                    })
+                    .await?;
+                let name = described
+                    .organizational_unit()
+                    .and_then(|ou| ou.name())
+                    .unwrap_or(&parent)
+                    .to_string();
+                ou_name.insert(parent.clone(), name);
+            }
+            path.push(ou_name[&parent].clone());
+            child = parent;
+        }
+        path.reverse();
+        account.ou_path = (!path.is_empty()).then(|| path.join("/"));
+    }
+    Ok(out)
+}
+
+/// The OU `child` sits in, or `None` when its parent is the root.
+async fn parent(
+    organizations: &aws_sdk_organizations::Client,
+    caller: &Caller<'_, SystemClock>,
+    child: &str,
+) -> Result<Option<String>, ApiError> {
+    let parents = caller
+        .call(|| async {
+            organizations
+                .list_parents()
+                .child_id(child)
+                .send()
+                .await
+                .map_err(|e| api_error("ListParents", e))
+        })
+        .await?;
+    Ok(parents
+        .parents()
+        .first()
+        .filter(|p| p.r#type() == Some(&ParentType::OrganizationalUnit))
+        .and_then(|p| p.id())
+        .map(str::to_string))
+}

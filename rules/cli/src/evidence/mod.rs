@@ -1,0 +1,396 @@
+//! `evidence`: the organization's results for the controls, read from the AWS Config
+//! aggregator, arranged the way an audit reads them: framework requirement → controls →
+//! accounts → resources, with what the controls do not cover said beside each requirement.
+
+pub mod fetch;
+pub mod html;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use ecs_harden_core::catalogue::{Control, Framework, MappingSource, CATALOGUE};
+use ecs_harden_core::requirements;
+use serde::Serialize;
+
+/// One evaluation as the aggregator reports it.
+#[derive(Clone)]
+pub struct Record {
+    pub account_id: String,
+    pub region: String,
+    pub rule_name: String,
+    pub control: &'static Control,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub compliance: String,
+    pub annotation: Option<String>,
+    /// When Config recorded the result (RFC 3339).
+    pub recorded: Option<String>,
+}
+
+/// An account as Organizations names it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: String,
+    pub name: Option<String>,
+    /// `Root/Workloads/Prod`, when Organizations could be read.
+    pub ou_path: Option<String>,
+}
+
+/// Everything read from AWS.
+#[derive(Clone, Default)]
+pub struct Collected {
+    pub aggregator: String,
+    pub conformance_pack: Option<String>,
+    pub records: Vec<Record>,
+    pub accounts: BTreeMap<String, Account>,
+    /// Things the reader of the report must know (Organizations not readable, …).
+    pub notes: Vec<String>,
+}
+
+/// The Config rule's control: the catalogue rule name is the rule's name, or its start when
+/// Config adds a suffix (`…-conformance-pack-abc123` in organization conformance packs) or
+/// an `OrgConfigRule-` prefix (organization rules).
+pub fn control_for_rule(rule_name: &str) -> Option<&'static Control> {
+    let name = rule_name
+        .strip_prefix("OrgConfigRule-")
+        .unwrap_or(rule_name);
+    CATALOGUE
+        .iter()
+        .copied()
+        .filter(|c| {
+            let base = c.rule_name();
+            name == base
+                || name
+                    .strip_prefix(base.as_str())
+                    .is_some_and(|rest| rest.starts_with('-') && !continues_other_rule(&base, name))
+        })
+        .max_by_key(|c| c.rule_name().len())
+}
+
+/// `ecs-harden-a` must not claim `ecs-harden-a-b` when a control named `ecs-harden-a-b`
+/// exists.
+fn continues_other_rule(base: &str, name: &str) -> bool {
+    CATALOGUE.iter().any(|c| {
+        let other = c.rule_name();
+        other.len() > base.len() && other.starts_with(base) && name.starts_with(other.as_str())
+    })
+}
+
+/// The frameworks asked for on the command line.
+pub fn frameworks(key: &str) -> anyhow::Result<Vec<Framework>> {
+    match key {
+        "all" => Ok(Framework::ALL.to_vec()),
+        other => Framework::ALL
+            .into_iter()
+            .find(|f| f.key() == other)
+            .map(|f| vec![f])
+            .ok_or_else(|| anyhow::anyhow!("--framework {other:?}: use pci, nist or all")),
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub compliant: usize,
+    pub non_compliant: usize,
+    pub not_applicable: usize,
+}
+
+impl Counts {
+    fn add(&mut self, compliance: &str) {
+        match compliance {
+            "COMPLIANT" => self.compliant += 1,
+            "NON_COMPLIANT" => self.non_compliant += 1,
+            _ => self.not_applicable += 1,
+        }
+    }
+
+    /// COMPLIANT, NON_COMPLIANT, or NO_DATA when nothing was evaluated.
+    pub fn status(&self) -> &'static str {
+        if self.non_compliant > 0 {
+            "NON_COMPLIANT"
+        } else if self.compliant > 0 {
+            "COMPLIANT"
+        } else {
+            "NO_DATA"
+        }
+    }
+
+    /// Share of COMPLIANT among COMPLIANT + NON_COMPLIANT, in percent.
+    pub fn percent(&self) -> Option<f64> {
+        let judged = self.compliant + self.non_compliant;
+        (judged > 0).then(|| self.compliant as f64 * 100.0 / judged as f64)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRow {
+    pub region: String,
+    /// The Config rule that reported it (as named in the member account).
+    pub config_rule: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub compliance: String,
+    pub annotation: Option<String>,
+    pub evaluated_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSection {
+    #[serde(flatten)]
+    pub account: Account,
+    pub counts: Counts,
+    pub resources: Vec<ResourceRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControlSection {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: &'static str,
+    /// "as AWS Security Hub maps it" or "ecs-harden's own".
+    pub mapping: &'static str,
+    pub status: &'static str,
+    pub counts: Counts,
+    pub accounts: Vec<AccountSection>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequirementSection {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub coverage: &'static str,
+    /// What the requirement needs beyond what the controls check.
+    pub not_covered: &'static str,
+    pub status: &'static str,
+    pub counts: Counts,
+    pub controls: Vec<ControlSection>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameworkSection {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub counts: Counts,
+    pub requirements: Vec<RequirementSection>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountTotal {
+    #[serde(flatten)]
+    pub account: Account,
+    pub counts: Counts,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControlTotal {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub counts: Counts,
+}
+
+/// The report every format renders.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub generated_at: String,
+    pub aggregator: String,
+    pub conformance_pack: Option<String>,
+    pub totals: Counts,
+    pub accounts: Vec<AccountTotal>,
+    pub controls: Vec<ControlTotal>,
+    pub frameworks: Vec<FrameworkSection>,
+    pub notes: Vec<String>,
+}
+
+/// Arranges what was read: every requirement of each framework that a control maps to, even
+/// those with no results (status NO_DATA), so gaps show.
+pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: String) -> Evidence {
+    let account = |id: &str| {
+        collected.accounts.get(id).cloned().unwrap_or(Account {
+            id: id.to_string(),
+            ..Account::default()
+        })
+    };
+    let mut records: Vec<&Record> = collected.records.iter().collect();
+    records.sort_by(|a, b| {
+        (
+            &a.account_id,
+            &a.region,
+            &a.resource_type,
+            &a.resource_id,
+            a.control.id,
+        )
+            .cmp(&(
+                &b.account_id,
+                &b.region,
+                &b.resource_type,
+                &b.resource_id,
+                b.control.id,
+            ))
+    });
+    let in_scope = |r: &Record| {
+        r.control
+            .mappings
+            .iter()
+            .any(|m| frameworks.contains(&m.framework))
+    };
+    let mut totals = Counts::default();
+    let mut per_account: BTreeMap<&str, Counts> = BTreeMap::new();
+    let mut per_control: BTreeMap<&str, (&'static Control, Counts)> = BTreeMap::new();
+    for record in records.iter().filter(|r| in_scope(r)) {
+        totals.add(&record.compliance);
+        per_account
+            .entry(&record.account_id)
+            .or_default()
+            .add(&record.compliance);
+        per_control
+            .entry(record.control.id)
+            .or_insert((record.control, Counts::default()))
+            .1
+            .add(&record.compliance);
+    }
+    let control_section = |control: &'static Control, source: MappingSource| {
+        let mut accounts: BTreeMap<&str, AccountSection> = BTreeMap::new();
+        let mut counts = Counts::default();
+        for record in records.iter().filter(|r| r.control.id == control.id) {
+            counts.add(&record.compliance);
+            let section = accounts
+                .entry(&record.account_id)
+                .or_insert_with(|| AccountSection {
+                    account: account(&record.account_id),
+                    counts: Counts::default(),
+                    resources: Vec::new(),
+                });
+            section.counts.add(&record.compliance);
+            section.resources.push(ResourceRow {
+                region: record.region.clone(),
+                config_rule: record.rule_name.clone(),
+                resource_type: record.resource_type.clone(),
+                resource_id: record.resource_id.clone(),
+                compliance: record.compliance.clone(),
+                annotation: record.annotation.clone(),
+                evaluated_at: record.recorded.clone(),
+            });
+        }
+        ControlSection {
+            id: control.id,
+            title: control.title,
+            severity: control.severity.as_str(),
+            mapping: source.label(),
+            status: counts.status(),
+            counts,
+            accounts: accounts.into_values().collect(),
+        }
+    };
+    let frameworks = frameworks
+        .iter()
+        .map(|&framework| {
+            let mut framework_counts = Counts::default();
+            let requirements = requirements::mapped(framework)
+                .into_iter()
+                .map(|requirement| {
+                    let controls: Vec<ControlSection> = CATALOGUE
+                        .iter()
+                        .filter_map(|c| {
+                            c.mappings
+                                .iter()
+                                .find(|m| {
+                                    m.framework == framework
+                                        && m.requirements.contains(&requirement.id)
+                                })
+                                .map(|m| control_section(c, m.source))
+                        })
+                        .collect();
+                    let mut counts = Counts::default();
+                    for c in &controls {
+                        counts.compliant += c.counts.compliant;
+                        counts.non_compliant += c.counts.non_compliant;
+                        counts.not_applicable += c.counts.not_applicable;
+                    }
+                    RequirementSection {
+                        id: requirement.id,
+                        title: requirement.title,
+                        coverage: requirement.coverage.label(),
+                        not_covered: requirement.gap,
+                        status: counts.status(),
+                        counts,
+                        controls,
+                    }
+                })
+                .collect();
+            for record in records
+                .iter()
+                .filter(|r| r.control.mappings.iter().any(|m| m.framework == framework))
+            {
+                framework_counts.add(&record.compliance);
+            }
+            FrameworkSection {
+                key: framework.key(),
+                name: framework.name(),
+                counts: framework_counts,
+                requirements,
+            }
+        })
+        .collect();
+    Evidence {
+        generated_at,
+        aggregator: collected.aggregator.clone(),
+        conformance_pack: collected.conformance_pack.clone(),
+        totals,
+        accounts: per_account
+            .into_iter()
+            .map(|(id, counts)| AccountTotal {
+                account: account(id),
+                counts,
+            })
+            .collect(),
+        controls: per_control
+            .into_values()
+            .map(|(control, counts)| ControlTotal {
+                id: control.id,
+                title: control.title,
+                counts,
+            })
+            .collect(),
+        frameworks,
+        notes: collected.notes.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_names_map_to_controls_with_and_without_suffixes() {
+        let ecs4 = ecs_harden_core::catalogue::find("ECS.4").unwrap();
+        let name = ecs4.rule_name();
+        assert_eq!(control_for_rule(&name).map(|c| c.id), Some("ECS.4"));
+        assert_eq!(
+            control_for_rule(&format!("{name}-conformance-pack-x1y2z3")).map(|c| c.id),
+            Some("ECS.4")
+        );
+        assert_eq!(
+            control_for_rule(&format!("OrgConfigRule-{name}-abcd")).map(|c| c.id),
+            Some("ECS.4")
+        );
+        assert!(control_for_rule("ecs-task-definition-user-for-host-mode-check").is_none());
+        assert!(control_for_rule(&format!("{name}x")).is_none());
+        for control in CATALOGUE {
+            assert_eq!(
+                control_for_rule(&format!("{}-conformance-pack-abc", control.rule_name()))
+                    .map(|c| c.id),
+                Some(control.id)
+            );
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Markdown, CSV and JSON renderings of [`Evidence`].
+
+use std::fmt::Write;
+
+use super::{Account, Counts, Evidence};
+
+fn percent(counts: &Counts) -> String {
+    counts
+        .percent()
+        .map_or_else(|| "n/a".to_string(), |p| format!("{p:.0}%"))
+}
+
+fn account_label(account: &Account) -> String {
+    match &account.name {
+        Some(name) => format!("{name} ({})", account.id),
+        None => account.id.clone(),
+    }
+}
+
+/// Markdown table cells: pipes escaped, line breaks flattened.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+pub fn markdown(e: &Evidence) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# ECS hardening evidence\n");
+    let _ = writeln!(out, "- Generated: {}", e.generated_at);
+    let _ = writeln!(out, "- Source: AWS Config aggregator `{}`", e.aggregator);
+    if let Some(pack) = &e.conformance_pack {
+        let _ = writeln!(out, "- Conformance pack: `{pack}`");
+    }
+    let _ = writeln!(
+        out,
+        "- Evaluations: {} compliant, {} non-compliant, {} not applicable ({} compliant)",
+        e.totals.compliant,
+        e.totals.non_compliant,
+        e.totals.not_applicable,
+        percent(&e.totals)
+    );
+    for note in &e.notes {
+        let _ = writeln!(out, "- Note: {note}");
+    }
+    let _ = writeln!(
+        out,
+        "\nCoverage: every requirement below is only partly evidenced by these controls; each says what else it needs.\n"
+    );
+    let _ = writeln!(out, "## Compliance by account\n");
+    let _ = writeln!(
+        out,
+        "| Account | OU | Compliant | Non-compliant | Not applicable | Compliant % |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
+    for a in &e.accounts {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&account_label(&a.account)),
+            cell(a.account.ou_path.as_deref().unwrap_or("")),
+            a.counts.compliant,
+            a.counts.non_compliant,
+            a.counts.not_applicable,
+            percent(&a.counts)
+        );
+    }
+    let _ = writeln!(out, "\n## Compliance by control\n");
+    let _ = writeln!(
+        out,
+        "| Control | Title | Compliant | Non-compliant | Not applicable | Compliant % |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
+    for c in &e.controls {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            c.id,
+            cell(c.title),
+            c.counts.compliant,
+            c.counts.non_compliant,
+            c.counts.not_applicable,
+            percent(&c.counts)
+        );
+    }
+    for f in &e.frameworks {
+        let _ = writeln!(out, "\n## {}\n", f.name);
+        let _ = writeln!(
+            out,
+            "| Requirement | Status | Coverage | Controls | Compliant | Non-compliant |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---:|---:|");
+        for r in &f.requirements {
+            let controls: Vec<&str> = r.controls.iter().map(|c| c.id).collect();
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | {} | {} | {} | {} |",
+                r.id,
+                cell(r.title),
+                r.status,
+                r.coverage,
+                controls.join(", "),
+                r.counts.compliant,
+                r.counts.non_compliant
+            );
+        }
+        for r in &f.requirements {
+            let _ = writeln!(out, "\n### {} {} — {}\n", r.id, r.title, r.status);
+            let _ = writeln!(
+                out,
+                "Coverage: {}. Not covered by these controls: {}\n",
+                r.coverage, r.not_covered
+            );
+            for c in &r.controls {
+                let _ = writeln!(
+                    out,
+                    "#### {} {} ({}, mapping {}) — {}\n",
+                    c.id, c.title, c.severity, c.mapping, c.status
+                );
+                if c.accounts.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "No results: the rule reported nothing to the aggregator (not deployed, or no resources of its type).\n"
+                    );
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "| Account | Region | Resource | Status | Annotation | Evaluated |"
+                );
+                let _ = writeln!(out, "|---|---|---|---|---|---|");
+                for a in &c.accounts {
+                    for row in &a.resources {
+                        let _ = writeln!(
+                            out,
+                            "| {} | {} | {} `{}` | {} | {} | {} |",
+                            cell(&account_label(&a.account)),
+                            row.region,
+                            row.resource_type,
+                            cell(&row.resource_id),
+                            row.compliance,
+                            cell(row.annotation.as_deref().unwrap_or("")),
+                            row.evaluated_at.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// One CSV field, quoted when needed (RFC 4180); a leading `=`, `+`, `-` or `@` is prefixed
+/// with `'` so spreadsheets do not run it as a formula.
+fn field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// One row per framework requirement × control × evaluation.
+pub fn csv(e: &Evidence) -> String {
+    let mut out = String::from(
+        "framework,requirement,requirement_title,coverage,control,control_title,severity,mapping,account_id,account_name,ou,region,resource_type,resource_id,status,annotation,evaluated_at,config_rule\r\n",
+    );
+    for f in &e.frameworks {
+        for r in &f.requirements {
+            for c in &r.controls {
+                for a in &c.accounts {
+                    for row in &a.resources {
+                        let fields = [
+                            f.key,
+                            r.id,
+                            r.title,
+                            r.coverage,
+                            c.id,
+                            c.title,
+                            c.severity,
+                            c.mapping,
+                            &a.account.id,
+                            a.account.name.as_deref().unwrap_or(""),
+                            a.account.ou_path.as_deref().unwrap_or(""),
+                            &row.region,
+                            &row.resource_type,
+                            &row.resource_id,
+                            &row.compliance,
+                            row.annotation.as_deref().unwrap_or(""),
+                            row.evaluated_at.as_deref().unwrap_or(""),
+                            &row.config_rule,
+                        ];
+                        let line: Vec<String> = fields.iter().map(|f| field(f)).collect();
+                        out.push_str(&line.join(","));
+                        out.push_str("\r\n");
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn json(e: &Evidence) -> String {
+    let mut out = serde_json::to_string_pretty(e).unwrap_or_else(|err| {
+        serde_json::json!({"error": format!("cannot serialize the report: {err}")}).to_string()
+    });
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+}

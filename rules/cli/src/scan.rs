@@ -1,0 +1,208 @@
+//! `scan`: every cluster, service, task set, capacity provider and latest ACTIVE task
+//! definition revision of the account, per Region, through the ECS API, evaluated like files
+//! are by `check` (same outputs, same exit codes).
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use aws_config::{Region, SdkConfig};
+use ecs_harden_aws::clients::SdkEcsApi;
+use ecs_harden_aws::lambda::SystemClock;
+use ecs_harden_core::runner::caller::Caller;
+use ecs_harden_core::runner::inventory::{inventory, Inventory, Progress};
+use ecs_harden_core::ResourceType;
+
+use crate::aws::{self, COMMERCIAL_REGIONS, REGION_NOT_ENABLED};
+use crate::check::{FileError, FileReport, Finding, Report, ResourceReport, Selection};
+
+/// What to scan.
+pub struct Target {
+    pub profile: Option<String>,
+    pub regions: Vec<String>,
+    pub all_regions: bool,
+    pub concurrency: usize,
+}
+
+/// Scans every Region asked for; the report has one "file" per Region,
+/// `aws://<account>/<region>`.
+pub fn scan(target: &Target, selection: &Selection) -> anyhow::Result<Report> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(scan_async(target, selection))
+}
+
+async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Report> {
+    let base = aws::load(target.profile.as_deref(), None).await;
+    let regions: Vec<String> = if target.all_regions {
+        COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect()
+    } else if !target.regions.is_empty() {
+        target.regions.clone()
+    } else if let Some(region) = base.region() {
+        vec![region.to_string()]
+    } else {
+        bail!(
+            "no Region: pass --region (or --all-regions), set AWS_REGION, or give the profile a region"
+        );
+    };
+    let account = account_id(&base).await?;
+    let mut types: Vec<ResourceType> = selection
+        .controls
+        .iter()
+        .map(|(c, _)| c.resource_type())
+        .collect();
+    types.sort_by_key(|t| t.aws_name());
+    types.dedup();
+    let progress = ProgressLine::new(std::io::stderr().is_terminal());
+    let mut files = Vec::new();
+    for region in &regions {
+        let config = aws_sdk_ecs::config::Builder::from(&base)
+            .region(Region::new(region.clone()))
+            .build();
+        let ecs = SdkEcsApi {
+            client: aws_sdk_ecs::Client::from_conf(config),
+        };
+        let clock = SystemClock::default();
+        let options = aws::run_options(Duration::from_secs(6 * 3600));
+        let caller = Caller::new(&clock, &options);
+        let report_progress = |p: Progress| progress.show(region, p);
+        let found = inventory(&ecs, &types, &caller, target.concurrency, &report_progress).await;
+        progress.clear();
+        let path = format!("aws://{account}/{region}");
+        match found {
+            Ok(found) => files.push(evaluate(path, found, selection)),
+            Err(e) if target.all_regions && REGION_NOT_ENABLED.contains(&e.code.as_str()) => {
+                eprintln!(
+                    "ecs-harden: {region}: skipped, not enabled for this account ({})",
+                    e.code
+                );
+            }
+            Err(e) => files.push(FileReport {
+                path,
+                resources: Vec::new(),
+                errors: vec![FileError {
+                    message: e.to_string(),
+                    line: None,
+                }],
+            }),
+        }
+    }
+    Ok(Report {
+        files,
+        path_errors: Vec::new(),
+        controls: selection.controls.iter().map(|(c, _)| *c).collect(),
+    })
+}
+
+async fn account_id(config: &SdkConfig) -> anyhow::Result<String> {
+    let sts = aws_sdk_sts::Client::new(config);
+    let identity = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| ecs_harden_aws::clients::api_error("GetCallerIdentity", e))
+        .context("cannot tell which account the credentials belong to")?;
+    identity
+        .account()
+        .map(str::to_string)
+        .context("GetCallerIdentity returned no account")
+}
+
+/// Every selected control on every resource found in one Region.
+fn evaluate(path: String, found: Inventory, selection: &Selection) -> FileReport {
+    let mut report = FileReport {
+        path,
+        resources: Vec::new(),
+        errors: Vec::new(),
+    };
+    for listed in &found.documents {
+        match listed.read() {
+            Ok(resource) => {
+                let findings = selection
+                    .controls
+                    .iter()
+                    .filter_map(|(control, params)| {
+                        control
+                            .evaluate(&resource, params)
+                            .map(|outcome| Finding { control, outcome })
+                    })
+                    .collect();
+                report.resources.push(ResourceReport {
+                    resource_type: resource.meta.resource_type,
+                    resource_id: resource.meta.resource_id.clone(),
+                    line: 1,
+                    findings,
+                });
+            }
+            Err(error) => report.errors.push(FileError {
+                message: format!("{}: {error}", listed.id_hint()),
+                line: None,
+            }),
+        }
+    }
+    for failed in found.failed {
+        report.errors.push(FileError {
+            message: format!(
+                "{} {}: {}",
+                failed.resource_type.aws_name(),
+                failed.resource_id,
+                failed.error
+            ),
+            line: None,
+        });
+    }
+    report
+}
+
+/// One self-overwriting status line on a terminal's stderr, at most ten updates a second;
+/// silent when stderr is not a terminal.
+struct ProgressLine {
+    enabled: bool,
+    last: Mutex<Option<Instant>>,
+}
+
+impl ProgressLine {
+    fn new(enabled: bool) -> Self {
+        ProgressLine {
+            enabled,
+            last: Mutex::new(None),
+        }
+    }
+
+    fn show(&self, region: &str, p: Progress) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        let finished = p.done == p.total;
+        if !finished && last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        let width = 30;
+        let filled = (p.done * width).checked_div(p.total).unwrap_or(width);
+        let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r\x1b[2K{region}: [{bar}] {}/{} {}",
+            p.done,
+            p.total,
+            p.stage.label()
+        );
+        let _ = err.flush();
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}

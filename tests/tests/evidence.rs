@@ -1,0 +1,408 @@
+//! Audit evidence end to end: the real rule Lambdas report into two member accounts of an
+//! organization, the central account's aggregator is read by `ecs-harden evidence`, and every
+//! format is compared with its golden file; the HTML page is rendered by headless Chromium.
+//!
+//! `UPDATE_GOLDEN=1 cargo test -p ecs-harden-e2e --test evidence` rewrites tests/golden/.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ecs_harden_e2e::{
+    http, scheduled_event, workspace, Lambda, Moto, Reply, FIXTURE_ACCOUNT, MEMBER_ACCOUNT,
+    OWN_ACCOUNT, REGION,
+};
+use serde_json::{json, Value};
+
+/// 2026-11-20T06:00:00Z: when the harness records results, and the report's date.
+const RECORDED_EPOCH: i64 = 1_795_154_400;
+const AGGREGATOR: &str = "org-aggregator";
+
+fn organizations(moto: &Moto, action: &str, body: Value) -> Value {
+    http::aws_json(
+        &moto.address,
+        "testing",
+        "organizations",
+        &format!("AWSOrganizationsV20161128.{action}"),
+        &body,
+    )
+    .unwrap_or_else(|e| panic!("{action}: {e}"))
+}
+
+/// Root ─ Workloads ─ Prod: payments-prod (111122223333); Root ─ Sandbox: sandbox
+/// (444455556666); the management account (123456789012) at the root.
+fn organization(moto: &Moto) {
+    organizations(moto, "CreateOrganization", json!({"FeatureSet": "ALL"}));
+    let root = organizations(moto, "ListRoots", json!({}))["Roots"][0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ou = |parent: &str, name: &str| {
+        organizations(
+            moto,
+            "CreateOrganizationalUnit",
+            json!({"ParentId": parent, "Name": name}),
+        )["OrganizationalUnit"]["Id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let workloads = ou(&root, "Workloads");
+    let prod = ou(&workloads, "Prod");
+    let sandbox = ou(&root, "Sandbox");
+    for (name, id, target) in [
+        ("payments-prod", FIXTURE_ACCOUNT, &prod),
+        ("sandbox", MEMBER_ACCOUNT, &sandbox),
+    ] {
+        organizations(
+            moto,
+            "CreateAccount",
+            json!({"AccountName": name, "Email": format!("{name}@example.com")}),
+        );
+        moto.control_post("organizations/pin-account", json!({"name": name, "id": id}))
+            .unwrap();
+        organizations(
+            moto,
+            "MoveAccount",
+            json!({"AccountId": id, "SourceParentId": root, "DestinationParentId": target}),
+        );
+    }
+}
+
+fn task_definition(family: &str, privileged: bool, secret_env: bool, readonly: bool) -> Value {
+    let mut environment = vec![json!({"name": "LOG_LEVEL", "value": "info"})];
+    if secret_env {
+        environment.push(json!({"name": "AWS_SECRET_ACCESS_KEY", "value": "hunter2-prod-db"}));
+    }
+    json!({
+        "family": family,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512",
+        "containerDefinitions": [{
+            "name": "app",
+            "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app@sha256:0f8c2d8f2e5ab6b1b2a9a1c1d7e5c9b0a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9",
+            "privileged": privileged,
+            "user": "1000",
+            "readonlyRootFilesystem": readonly,
+            "environment": environment,
+            "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
+            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}},
+        }],
+    })
+}
+
+/// Resources in the two member accounts.
+fn member_resources(moto: &Moto) {
+    let payments = moto.key_for(FIXTURE_ACCOUNT).unwrap();
+    for td in [
+        task_definition("checkout", false, false, true),
+        task_definition("ledger", false, true, true),
+        task_definition("log-shipper", true, false, false),
+    ] {
+        moto.ecs_as(&payments, "RegisterTaskDefinition", td)
+            .unwrap();
+    }
+    moto.ecs_as(
+        &payments,
+        "CreateCluster",
+        json!({"clusterName": "payments", "settings": [{"name": "containerInsights", "value": "enabled"}]}),
+    )
+    .unwrap();
+    let sandbox = moto.key_for(MEMBER_ACCOUNT).unwrap();
+    for td in [
+        task_definition("experiment", false, false, false),
+        task_definition("notebook", false, false, true),
+    ] {
+        moto.ecs_as(&sandbox, "RegisterTaskDefinition", td).unwrap();
+    }
+    moto.ecs_as(
+        &sandbox,
+        "CreateCluster",
+        json!({"clusterName": "scratch", "settings": [{"name": "containerInsights", "value": "disabled"}]}),
+    )
+    .unwrap();
+}
+
+/// Each control's real Lambda, periodic, in both member accounts; its rule named as an
+/// organization conformance pack names it in members.
+fn report_evaluations(moto: &Moto) {
+    for (crate_name, control) in [
+        ("ecs-4-containers-not-privileged", "ECS.4"),
+        ("ecs-5-containers-readonly-root", "ECS.5"),
+        ("ecs-8-no-environment-secrets", "ECS.8"),
+        ("ecs-12-cluster-container-insights", "ECS.12"),
+        ("harden-1-containers-drop-all-capabilities", "HARDEN.1"),
+    ] {
+        let rule = ecs_harden_core::catalogue::find(control)
+            .unwrap()
+            .rule_name();
+        let member_rule = format!("{rule}-conformance-pack-q7x2k9m1");
+        let lambda = Lambda::start(crate_name, moto, &[]).unwrap();
+        for account in [FIXTURE_ACCOUNT, MEMBER_ACCOUNT] {
+            let token = format!("{control}-{account}");
+            moto.control_post(
+                "tokens",
+                json!({"resultToken": token, "configRuleName": member_rule}),
+            )
+            .unwrap();
+            let event = scheduled_event(
+                &member_rule,
+                &token,
+                account,
+                "2026-11-20T05:59:00.000Z",
+                &json!({}),
+            );
+            match lambda.invoke(&event).unwrap() {
+                Reply::Response(_) => {}
+                other => panic!("{control} in {account}: {other:?}"),
+            }
+        }
+    }
+}
+
+fn evidence(moto: &Moto, args: &[&str]) -> (i32, String) {
+    let output = Command::new(Lambda::binary("ecs-harden"))
+        .arg("evidence")
+        .args(args)
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("SOURCE_DATE_EPOCH", RECORDED_EPOCH.to_string())
+        .output()
+        .expect("the ecs-harden binary is built by `cargo build --workspace --bins`");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap_or(-1), stderr)
+}
+
+fn out_dir() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+        .join("tmp/evidence");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Compares `produced` with tests/golden/`name` (or rewrites it under UPDATE_GOLDEN=1).
+fn golden(name: &str, produced: &Path) {
+    let golden = workspace().join("tests/golden").join(name);
+    let text = std::fs::read_to_string(produced).unwrap();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", golden.display()));
+    if text != expected {
+        let line = text
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, b)| a != b)
+            .map_or(text.lines().count().min(expected.lines().count()), |i| i);
+        panic!(
+            "{} differs from {} from line {}:\n  got:      {:?}\n  expected: {:?}\n(UPDATE_GOLDEN=1 rewrites it after review)",
+            produced.display(),
+            golden.display(),
+            line + 1,
+            text.lines().nth(line).unwrap_or(""),
+            expected.lines().nth(line).unwrap_or("")
+        );
+    }
+}
+
+#[test]
+fn evidence_from_the_aggregator_matches_the_golden_reports_and_renders() {
+    let moto = Moto::start().unwrap();
+    moto.control_post("clock", json!({"epoch": RECORDED_EPOCH}))
+        .unwrap();
+    organization(&moto);
+    member_resources(&moto);
+    report_evaluations(&moto);
+    moto.config(
+        "PutConfigurationAggregator",
+        json!({
+            "ConfigurationAggregatorName": AGGREGATOR,
+            "OrganizationAggregationSource": {
+                "RoleArn": format!("arn:aws:iam::{OWN_ACCOUNT}:role/aws-config-aggregator"),
+                "AllAwsRegions": true,
+            },
+        }),
+    )
+    .unwrap();
+    moto.control_post(
+        "conformance-packs",
+        json!([
+            {"ConformancePackName": "OrgConformsPack-ecs-harden-q7x2k9m1", "AccountId": FIXTURE_ACCOUNT, "AwsRegion": REGION, "ComplianceType": "NON_COMPLIANT"},
+            {"ConformancePackName": "OrgConformsPack-ecs-harden-q7x2k9m1", "AccountId": MEMBER_ACCOUNT, "AwsRegion": REGION, "ComplianceType": "NON_COMPLIANT"},
+            {"ConformancePackName": "OrgConformsPack-pci-q7x2k9m1", "AccountId": FIXTURE_ACCOUNT, "AwsRegion": REGION, "ComplianceType": "COMPLIANT"},
+        ]),
+    )
+    .unwrap();
+    let dir = out_dir();
+    for (format, file) in [
+        ("md", "evidence.md"),
+        ("csv", "evidence.csv"),
+        ("json", "evidence.json"),
+        ("html", "evidence.html"),
+    ] {
+        let out = dir.join(file);
+        let (code, stderr) = evidence(
+            &moto,
+            &[
+                "--aggregator",
+                AGGREGATOR,
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 0, "{format}: {stderr}");
+        golden(file, &out);
+    }
+
+    // The JSON agrees with what the Lambdas delivered: 5 controls × 2 accounts.
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("evidence.json")).unwrap()).unwrap();
+    let delivered = moto.evaluations().unwrap().len() as u64;
+    let totals = &report["totals"];
+    assert_eq!(
+        totals["compliant"].as_u64().unwrap()
+            + totals["nonCompliant"].as_u64().unwrap()
+            + totals["notApplicable"].as_u64().unwrap(),
+        delivered,
+        "every delivered evaluation is in the report"
+    );
+    let accounts = report["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[0]["name"], "payments-prod");
+    assert_eq!(accounts[0]["ouPath"], "Root/Workloads/Prod");
+    assert_eq!(accounts[1]["ouPath"], "Root/Sandbox");
+    let pci = &report["frameworks"][0];
+    assert_eq!(pci["key"], "pci");
+    let status = |id: &str| {
+        pci["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["status"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        status("8.6.2"),
+        "NON_COMPLIANT",
+        "ledger's AWS_SECRET_ACCESS_KEY"
+    );
+    assert_eq!(status("1.4.4"), "NO_DATA", "ECS.2/ECS.16 did not report");
+    let text = std::fs::read_to_string(dir.join("evidence.md")).unwrap();
+    assert!(
+        !text.contains("hunter2-prod-db"),
+        "secret values never reach evidence"
+    );
+
+    // Filters: one framework; one conformance pack's accounts only.
+    let out = dir.join("pci-sandbox-pack.json");
+    let (code, stderr) = evidence(
+        &moto,
+        &[
+            "--framework",
+            "pci",
+            "--conformance-pack",
+            "pci",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let filtered: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(filtered["frameworks"].as_array().unwrap().len(), 1);
+    let accounts: Vec<&str> = filtered["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        accounts,
+        [FIXTURE_ACCOUNT],
+        "the pci pack is only in payments-prod"
+    );
+
+    // A wrong aggregator name is a clear error.
+    let (code, stderr) = evidence(&moto, &["--aggregator", "nope", "--format", "md"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no configuration aggregator named \"nope\""),
+        "{stderr}"
+    );
+
+    render_in_chromium(&dir.join("evidence.html"), &dir.join("evidence-report.png"));
+}
+
+/// Headless Chromium (Debian's, installed by `cargo xtask setup`) loads the page: its DOM has
+/// the charts and the tables, and a PNG of it is written for review.
+fn render_in_chromium(html: &Path, png: &Path) {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!("Chromium is missing: `cargo xtask setup` installs Debian's chromium package")
+        });
+    let url = format!("file://{}", html.display());
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--allow-file-access-from-files",
+    ];
+    let dom = Command::new(chromium)
+        .args(common)
+        .args(["--dump-dom", &url])
+        .output()
+        .unwrap();
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("<h1>ECS hardening evidence</h1>"), "{dom}");
+    assert_eq!(dom.matches("<svg").count(), 2, "two charts");
+    assert!(dom.contains("Evaluations by account"));
+    assert!(dom.contains("payments-prod (111122223333)"));
+    assert!(dom.contains("class=\"status NON_COMPLIANT\""));
+    let _ = std::fs::remove_file(png);
+    let shot = Command::new(chromium)
+        .args(common)
+        .args([
+            "--window-size=1280,2200",
+            &format!("--screenshot={}", png.display()),
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    assert!(
+        bytes.len() > 20_000,
+        "a rendered page, not a blank one: {} bytes",
+        bytes.len()
+    );
+    println!("rendered evidence page: {}", png.display());
+}

@@ -1,0 +1,266 @@
+//! `ecs-harden scan` against the local AWS endpoint: 500 resources, every one evaluated, the
+//! exact number of describe calls, throttling ridden out.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use ecs_harden_e2e::{Lambda, Moto, REGION};
+use serde_json::{json, Value};
+
+fn register(moto: &Moto, family: &str, privileged: bool) -> Value {
+    moto.ecs(
+        "RegisterTaskDefinition",
+        json!({
+            "family": family,
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+            "cpu": "256", "memory": "512",
+            "containerDefinitions": [{
+                "name": "app",
+                "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.0",
+                "privileged": privileged,
+                "user": "1000",
+                "readonlyRootFilesystem": true,
+                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}},
+            }],
+        }),
+    )
+    .unwrap()["taskDefinition"]
+        .clone()
+}
+
+/// Runs the CLI against moto; returns (exit code, stdout, stderr).
+fn scan(moto: &Moto, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(Lambda::binary("ecs-harden"))
+        .arg("scan")
+        .args(args)
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .expect("the ecs-harden binary is built by `cargo build --workspace --bins`");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
+    let moto = Moto::start().unwrap();
+    // 345 families (every 9th privileged), 15 of them with an older ACTIVE revision.
+    let mut privileged = BTreeMap::new();
+    for i in 0..345 {
+        let family = format!("scan-{i:03}");
+        if i < 15 {
+            register(&moto, &family, true);
+        }
+        let td = register(&moto, &family, i % 9 == 0);
+        privileged.insert(
+            td["taskDefinitionArn"].as_str().unwrap().to_string(),
+            i % 9 == 0,
+        );
+    }
+    // 4 clusters, 150 services in three of them, 1 capacity provider: 500 resources.
+    let (subnets, group) = moto.default_network("testing").unwrap();
+    let service_td = privileged.keys().next().unwrap().clone();
+    let mut public = BTreeMap::new();
+    for c in 0..4 {
+        let cluster = format!("cluster-{c}");
+        moto.ecs("CreateCluster", json!({"clusterName": cluster}))
+            .unwrap();
+        if c == 3 {
+            continue;
+        }
+        for i in 0..50 {
+            let enabled = i % 5 == 0;
+            let created = moto
+                .ecs(
+                    "CreateService",
+                    json!({
+                        "cluster": cluster,
+                        "serviceName": format!("{cluster}-svc-{i:02}"),
+                        "taskDefinition": service_td,
+                        "desiredCount": 1,
+                        "launchType": "FARGATE",
+                        "networkConfiguration": {"awsvpcConfiguration": {
+                            "subnets": [subnets[0]],
+                            "securityGroups": [group],
+                            "assignPublicIp": if enabled { "ENABLED" } else { "DISABLED" },
+                        }},
+                    }),
+                )
+                .unwrap();
+            public.insert(
+                created["service"]["serviceArn"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                enabled,
+            );
+        }
+    }
+    moto.ecs(
+        "CreateCapacityProvider",
+        json!({"name": "batch-asg", "autoScalingGroupProvider": {
+            "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1a2b3c4d:autoScalingGroupName/batch",
+            "managedTerminationProtection": "DISABLED"}}),
+    )
+    .unwrap();
+    moto.reset_calls().unwrap();
+
+    let (code, stdout, stderr) = scan(&moto, &["--format", "json"]);
+    assert_eq!(code, 1, "NON_COMPLIANT resources exist; stderr: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["errors"], json!([]), "{stderr}");
+    let results = report["results"].as_array().unwrap();
+    let mut resources: BTreeMap<(&str, &str), Vec<&Value>> = BTreeMap::new();
+    for r in results {
+        assert_eq!(r["path"], format!("aws://123456789012/{REGION}"));
+        resources
+            .entry((
+                r["resourceType"].as_str().unwrap(),
+                r["resourceId"].as_str().unwrap(),
+            ))
+            .or_default()
+            .push(r);
+    }
+    let count = |t: &str| resources.keys().filter(|(rt, _)| *rt == t).count();
+    assert_eq!(
+        count("AWS::ECS::TaskDefinition"),
+        345,
+        "latest revisions only"
+    );
+    assert_eq!(count("AWS::ECS::Service"), 150);
+    assert_eq!(count("AWS::ECS::Cluster"), 4);
+    let providers = count("AWS::ECS::CapacityProvider");
+    assert!(providers >= 1, "the capacity provider is scanned");
+    assert_eq!(345 + 150 + 4 + 1, 500);
+
+    // Every resource got every control of its type; verdicts match what was registered.
+    let verdict = |t: &str, id: &str, control: &str| -> String {
+        resources[&(t, id)]
+            .iter()
+            .find(|r| r["control"] == control)
+            .map(|r| r["verdict"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{control} missing for {id}"))
+    };
+    for (arn, is_privileged) in &privileged {
+        let expected = if *is_privileged {
+            "NON_COMPLIANT"
+        } else {
+            "COMPLIANT"
+        };
+        assert_eq!(
+            verdict("AWS::ECS::TaskDefinition", arn, "ECS.4"),
+            expected,
+            "{arn}"
+        );
+    }
+    for (arn, is_public) in &public {
+        let expected = if *is_public {
+            "NON_COMPLIANT"
+        } else {
+            "COMPLIANT"
+        };
+        assert_eq!(
+            verdict("AWS::ECS::Service", arn, "ECS.2"),
+            expected,
+            "{arn}"
+        );
+    }
+    let per_type = |t: &str| {
+        ecs_harden_core::CATALOGUE
+            .iter()
+            .filter(|c| c.resource_type().aws_name() == t)
+            .count()
+    };
+    for ((t, id), found) in &resources {
+        assert_eq!(found.len(), per_type(t), "{t} {id}: one result per control");
+    }
+
+    // Exactly the describes the batching rules give.
+    assert_eq!(moto.count("DescribeTaskDefinition").unwrap(), 345);
+    assert_eq!(moto.count("DescribeClusters").unwrap(), 1, "≤ 100 per call");
+    assert_eq!(
+        moto.count("DescribeServices").unwrap(),
+        15,
+        "3 clusters × 50 services, 10 per call"
+    );
+    assert_eq!(moto.count("DescribeCapacityProviders").unwrap(), 1);
+    assert_eq!(
+        moto.count("ListTaskDefinitions").unwrap(),
+        4,
+        "360 ARNs, pages of 100"
+    );
+    let list_services = moto.count("ListServices").unwrap();
+    assert!(
+        (4..=8).contains(&list_services),
+        "one or two pages per cluster: {list_services}"
+    );
+}
+
+#[test]
+fn scan_rides_out_throttling_and_names_the_region_in_every_output() {
+    let moto = Moto::start().unwrap();
+    for i in 0..12 {
+        register(&moto, &format!("throttled-{i:02}"), i == 0);
+    }
+    moto.control_post(
+        "faults",
+        json!([
+            {"service": "ecs", "action": "DescribeTaskDefinition", "throttle": 6},
+            {"service": "ecs", "action": "ListTaskDefinitions", "throttle": 2},
+        ]),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = scan(
+        &moto,
+        &[
+            "--format",
+            "json",
+            "--controls",
+            "ECS.4",
+            "--region",
+            REGION,
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["errors"], json!([]));
+    assert_eq!(report["results"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        moto.control_get("faults").unwrap()["pending"],
+        json!([]),
+        "every injected fault was met and retried"
+    );
+
+    // Text output names the account and Region like a file; SARIF validates elsewhere.
+    let (code, stdout, _) = scan(&moto, &["--controls", "ECS.4", "--color", "never"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(&format!("aws://123456789012/{REGION}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("throttled-00"), "{stdout}");
+
+    // An unreachable endpoint is an error (exit 2) with the operation named, not a hang.
+    let output = Command::new(Lambda::binary("ecs-harden"))
+        .args(["scan", "--region", REGION, "--format", "json"])
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GetCallerIdentity"), "{stderr}");
+}

@@ -478,10 +478,15 @@ export class CentralStack extends cdk.Stack {
   /**
    * Config invokes the rule functions from every account of the organization. A Lambda
    * permission for a service principal can be narrowed only by SourceAccount or SourceArn,
-   * both with literal 12-digit account ids (aws:PrincipalOrgID is absent from service
-   * requests, and Lambda rejects a wildcard account in SourceArn). With configSourceAccounts
-   * the functions accept Config from those accounts only; otherwise from any account's Config,
-   * which can then only make the function act through a role that the account lets it assume.
+   * both with literal 12-digit account ids: PrincipalOrgID becomes aws:PrincipalOrgID, which
+   * is absent from a service principal's request (the permission would never let Config in),
+   * aws:SourceOrgID cannot be written into an AWS::Lambda::Permission, and Lambda rejects a
+   * wildcard account in SourceArn. With configSourceAccounts the functions accept Config from
+   * those accounts only. Either way the organization is the boundary of what an invocation can
+   * do: outside this account the functions act only through sts:AssumeRole on roles whose
+   * aws:ResourceOrgID is the organization's (AssumeMemberRoleInOrganization above), so another
+   * organization's Config can start a function but cannot make it read or report anything.
+   * test/org-boundary.test.ts holds this.
    */
   private addConfigPermissions(fn: lambda.Function, c: EcsHardenConfig): void {
     if (c.configSourceAccounts.length === 0) {

@@ -2,6 +2,7 @@
 //! on 127.0.0.1 as the AWS endpoint, and the real Lambda binaries driven through
 //! [`runtime_api::RuntimeApi`]. Used by the tests in `tests/tests/` and by `cargo xtask demo`.
 
+pub mod fault_proxy;
 pub mod http;
 pub mod runtime_api;
 
@@ -260,6 +261,23 @@ impl Moto {
         Ok((subnets, group))
     }
 
+    /// The `ecs-harden` CLI (built by `cargo build --workspace --bins`) pointed at this
+    /// endpoint with the harness's credentials, nothing from the user's own AWS configuration.
+    pub fn cli(&self) -> Command {
+        let mut command = Command::new(Lambda::binary("ecs-harden"));
+        command
+            .current_dir(workspace())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+        command
+    }
+
     /// Forgets recorded calls and evaluations but keeps moto's resources.
     pub fn reset_calls(&self) -> anyhow::Result<()> {
         self.control_post("reset", json!({"moto": false}))?;
@@ -421,6 +439,27 @@ impl Drop for Lambda {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A one-container Fargate task definition to register: passes ECS.4 unless `privileged`, and
+/// the other task-definition controls the tests look at (non-root user, read-only root,
+/// logging, tagged).
+pub fn fargate_task_definition(family: &str, privileged: bool) -> Value {
+    json!({
+        "family": family,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512",
+        "containerDefinitions": [{
+            "name": "app",
+            "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.0",
+            "privileged": privileged,
+            "user": "1000",
+            "readonlyRootFilesystem": true,
+            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}},
+        }],
+        "tags": [{"key": "team", "value": "platform"}],
+    })
 }
 
 /// A Config rule event: change notification carrying `item`.

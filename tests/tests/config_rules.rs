@@ -37,21 +37,7 @@ fn by_resource(evaluations: &[Value]) -> BTreeMap<String, Value> {
 fn register(moto: &Moto, family: &str, privileged: bool) -> Value {
     moto.ecs(
         "RegisterTaskDefinition",
-        json!({
-            "family": family,
-            "networkMode": "awsvpc",
-            "requiresCompatibilities": ["FARGATE"],
-            "cpu": "256", "memory": "512",
-            "containerDefinitions": [{
-                "name": "app",
-                "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.0",
-                "privileged": privileged,
-                "user": "1000",
-                "readonlyRootFilesystem": true,
-                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}},
-            }],
-            "tags": [{"key": "team", "value": "platform"}],
-        }),
+        fargate_task_definition(family, privileged),
     )
     .unwrap()["taskDefinition"]
         .clone()

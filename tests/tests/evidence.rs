@@ -161,16 +161,10 @@ fn report_evaluations(moto: &Moto) {
 }
 
 fn evidence(moto: &Moto, args: &[&str]) -> (i32, String) {
-    let output = Command::new(Lambda::binary("ecs-harden"))
+    let output = moto
+        .cli()
         .arg("evidence")
         .args(args)
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         .env("SOURCE_DATE_EPOCH", RECORDED_EPOCH.to_string())
         .output()
         .expect("the ecs-harden binary is built by `cargo build --workspace --bins`");

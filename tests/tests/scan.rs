@@ -1,29 +1,14 @@
 //! `ecs-harden scan` against the local AWS endpoint: 500 resources, every one evaluated, the
 //! exact number of describe calls, throttling ridden out.
 
-use std::collections::BTreeMap;
-use std::process::Command;
-
-use ecs_harden_e2e::{Lambda, Moto, REGION};
+use ecs_harden_e2e::{fargate_task_definition, Moto, REGION};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 fn register(moto: &Moto, family: &str, privileged: bool) -> Value {
     moto.ecs(
         "RegisterTaskDefinition",
-        json!({
-            "family": family,
-            "networkMode": "awsvpc",
-            "requiresCompatibilities": ["FARGATE"],
-            "cpu": "256", "memory": "512",
-            "containerDefinitions": [{
-                "name": "app",
-                "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.0",
-                "privileged": privileged,
-                "user": "1000",
-                "readonlyRootFilesystem": true,
-                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}},
-            }],
-        }),
+        fargate_task_definition(family, privileged),
     )
     .unwrap()["taskDefinition"]
         .clone()
@@ -31,18 +16,7 @@ fn register(moto: &Moto, family: &str, privileged: bool) -> Value {
 
 /// Runs the CLI against moto; returns (exit code, stdout, stderr).
 fn scan(moto: &Moto, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(Lambda::binary("ecs-harden"))
-        .arg("scan")
-        .args(args)
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .output()
-        .expect("the ecs-harden binary is built by `cargo build --workspace --bins`");
+    let output = moto.cli().arg("scan").args(args).output().unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -114,7 +88,12 @@ fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
     .unwrap();
     moto.reset_calls().unwrap();
 
+    let started = std::time::Instant::now();
     let (code, stdout, stderr) = scan(&moto, &["--format", "json"]);
+    println!(
+        "scan of 500 resources against the local endpoint: {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     assert_eq!(code, 1, "NON_COMPLIANT resources exist; stderr: {stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["errors"], json!([]), "{stderr}");
@@ -249,15 +228,22 @@ fn scan_rides_out_throttling_and_names_the_region_in_every_output() {
     );
     assert!(stdout.contains("throttled-00"), "{stdout}");
 
+    // Every commercial Region, one "file" each; the resources are only in us-east-1.
+    let (code, stdout, stderr) = scan(
+        &moto,
+        &["--all-regions", "--controls", "ECS.4", "--color", "never"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("33 files, 12 resources, 1 control"),
+        "{stdout}"
+    );
+
     // An unreachable endpoint is an error (exit 2) with the operation named, not a hang.
-    let output = Command::new(Lambda::binary("ecs-harden"))
+    let output = moto
+        .cli()
         .args(["scan", "--region", REGION, "--format", "json"])
-        .env_clear()
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));

@@ -16,23 +16,6 @@ use serde_json::{json, Value};
 
 use crate::{cargo, root, setup, step};
 
-/// `ecs-harden` pointed at the local endpoint with the harness's credentials, nothing from
-/// the user's own AWS configuration.
-fn against(moto: &Moto, binary: &std::path::Path) -> Command {
-    let mut command = Command::new(binary);
-    command
-        .current_dir(root())
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN");
-    command
-}
-
 fn seed(moto: &Moto, account: &Value) -> anyhow::Result<usize> {
     let mut created = 0;
     let list = |key: &str| account[key].as_array().cloned().unwrap_or_default();
@@ -173,7 +156,8 @@ pub fn run() -> anyhow::Result<()> {
     println!(
         "\n==> ecs-harden scan --region {REGION}  (the same account live through the ECS API, before any rule is deployed)\n"
     );
-    let status = against(&moto, &binary)
+    let status = moto
+        .cli()
         .args(["scan", "--region", REGION])
         .status()
         .with_context(|| format!("cannot run {}", binary.display()))?;
@@ -203,7 +187,8 @@ pub fn run() -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)?;
     for (format, file) in [("md", "evidence.md"), ("html", "evidence.html")] {
         let path = out.join(file);
-        let status = against(&moto, &binary)
+        let status = moto
+            .cli()
             .args(["evidence", "--format", format, "--out"])
             .arg(&path)
             .status()

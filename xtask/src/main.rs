@@ -4,9 +4,11 @@
 //! - `cargo xtask demo`: check the shipped examples, no AWS account needed.
 //! - `cargo xtask codegen [--check]`: regenerate (or verify) files derived from the catalogue.
 
+mod bench;
 mod codegen;
 mod demo;
 mod lambdas;
+mod licenses;
 mod packs;
 mod scaffold;
 
@@ -29,26 +31,28 @@ fn run() -> anyhow::Result<()> {
     let rest = &args[args.len().min(1)..];
     match task {
         "test" => test(rest),
-        "setup" => setup(),
+        "setup" => setup().and_then(|()| browser()),
         "demo" => demo::run(),
         "codegen" => codegen::run(rest.iter().any(|a| a == "--check")),
         "new-control" => scaffold::run(rest),
         "build-lambdas" => lambdas::run(rest),
         "lambda-smoke" => lambdas::packaging_test(),
         "deploy" => deploy(rest),
+        "bench" => bench::run(),
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask <task>\n\n\
                  tasks:\n  \
                  test              fmt --check, clippy -D warnings, every test, generated files fresh\n  \
-                 setup             create .venv with moto for the end-to-end tests (test does this too)\n  \
+                 setup             .venv with moto and cfn-lint, Debian's chromium (test does this too)\n  \
                  demo              every control's Config rule Lambda over a local AWS endpoint, then check examples/\n  \
                  codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)\n  \
                  build-lambdas [--arch arm64|x86_64] [--control ID..]\n                   \
                  release zips of the Lambdas (cargo-lambda), reproducible, in target/lambda-zips/\n  \
                  lambda-smoke      ECS.4's arm64 zip twice (identical bytes) and run under qemu-aarch64 (part of test)\n  \
                  deploy [-c KEY=VALUE..]  build-lambdas, then cdk deploy --all (see docs/deploy.md)\n  \
-                 new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)"
+                 new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)\n  \
+                 bench             ecs-harden vs cfn-guard, checkov and a boto3 Lambda; writes docs/benchmarks.md"
             );
             Ok(())
         }
@@ -93,6 +97,7 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
         );
     }
     setup()?;
+    browser()?;
     step(
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--", "--check"]),
@@ -110,6 +115,7 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
     )?;
     println!("==> generated files are fresh");
     codegen::run(true)?;
+    licenses::check(&root())?;
     step(
         "cargo build --workspace --bins (the Lambdas the end-to-end tests run)",
         cargo().args(["build", "--workspace", "--bins"]),
@@ -154,25 +160,31 @@ fn test(_args: &[String]) -> anyhow::Result<()> {
 /// The Python venv with moto (the local AWS endpoint of the end-to-end tests), created or
 /// refreshed when `tests/harness/requirements.txt` changed.
 pub fn setup() -> anyhow::Result<()> {
-    let venv = root().join(".venv");
-    let requirements = root().join("tests/harness/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)
-        .with_context(|| format!("cannot read {}", requirements.display()))?;
+    python_venv(".venv", "tests/harness/requirements.txt", "moto, cfn-lint")
+}
+
+/// A venv `name` in the workspace root with the pinned `requirements` installed, created or
+/// refreshed only when the requirements file changed since the last install.
+pub fn python_venv(name: &str, requirements: &str, what: &str) -> anyhow::Result<()> {
+    let venv = root().join(name);
+    let path = root().join(requirements);
+    let wanted = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let stamp = venv.join(".requirements.installed");
     if std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
-        println!("==> python venv (.venv): up to date");
+        println!("==> python venv ({name}): up to date");
         return Ok(());
     }
     if !venv.join("bin/python").exists() {
         step(
-            "python3 -m venv .venv",
+            &format!("python3 -m venv {name}"),
             Command::new("python3")
                 .current_dir(root())
-                .args(["-m", "venv", ".venv"]),
+                .args(["-m", "venv", name]),
         )?;
     }
     step(
-        "pip install -r tests/harness/requirements.txt (moto, cfn-lint)",
+        &format!("pip install -r {requirements} ({what})"),
         Command::new(venv.join("bin/pip"))
             .current_dir(root())
             .args([
@@ -180,11 +192,35 @@ pub fn setup() -> anyhow::Result<()> {
                 "--quiet",
                 "--disable-pip-version-check",
                 "-r",
-                "tests/harness/requirements.txt",
+                requirements,
             ]),
     )?;
     std::fs::write(&stamp, wanted)?;
     Ok(())
+}
+
+/// Headless Chromium (Debian's package) for the test that renders the HTML evidence report.
+pub fn browser() -> anyhow::Result<()> {
+    if Path::new("/usr/bin/chromium").exists() {
+        println!("==> chromium: installed");
+        return Ok(());
+    }
+    apt_install(&["chromium"])
+}
+
+/// `apt-get install` of Debian packages the tests need.
+pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    step(
+        "apt-get update",
+        Command::new("apt-get").args(["update", "-qq"]),
+    )?;
+    step(
+        &format!("apt-get install {}", packages.join(" ")),
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 /// `cargo xtask deploy`: every zip, then the CDK app (central stacks, StackSets), with the

@@ -11,7 +11,7 @@ use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use ecs_harden_core::catalogue::{self, Control};
 use ecs_harden_core::runner::io::Clock;
-use ecs_harden_core::runner::{self, decode_event, RunOptions};
+use ecs_harden_core::runner::{self, decode_event, RunError, RunOptions};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -75,8 +75,18 @@ pub async fn load_aws_config(retry: RetryConfig) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .retry_config(retry)
+        .timeout_config(timeouts())
         .load()
         .await
+}
+
+/// A connection that hangs is cut off and retried instead of eating the Lambda's deadline.
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .read_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(15))
+        .build()
 }
 
 /// Runs the Lambda for one control until the runtime stops it.
@@ -172,6 +182,19 @@ async fn handle(
             Ok(summary)
         }
         Some(error) => {
+            let account = decoded.account_id.as_deref();
+            if let RunError::Undelivered { lost, cause } = &error {
+                let resources = lost.iter().map(|e| (&*e.resource_type, &*e.resource_id));
+                log_resources("undelivered", &rule, control, account, resources, cause);
+            }
+            if !run.unreadable.is_empty() {
+                let resources = run
+                    .unreadable
+                    .iter()
+                    .map(|e| (&*e.resource_type, &*e.resource_id));
+                let cause = "could not be read, so not evaluated";
+                log_resources("unreadable", &rule, control, account, resources, cause);
+            }
             tracing::error!(
                 rule,
                 delivered = run.delivered.len(),
@@ -183,4 +206,32 @@ async fn handle(
             Err(error.to_string().into())
         }
     }
+}
+
+/// One JSON line naming every resource an invocation did not finish (`undelivered`: evaluated
+/// but not delivered; `unreadable`: not evaluated), so that an operator or a re-run knows
+/// exactly what to resume. The invocation's error names only the first few.
+fn log_resources<'a>(
+    message: &str,
+    rule: &str,
+    control: &Control,
+    account: Option<&str>,
+    resources: impl Iterator<Item = (&'a str, &'a str)>,
+    cause: &str,
+) {
+    let (types, ids): (std::collections::BTreeSet<&str>, Vec<&str>) = resources.unzip();
+    let line = json!({
+        "level": "ERROR",
+        "message": message,
+        "rule": rule,
+        "control": control.id,
+        "account": account.unwrap_or_default(),
+        "count": ids.len(),
+        "resources": ids,
+        "resourceTypes": types,
+        "cause": cause,
+    });
+    // Straight to stdout (CloudWatch): the list must stay a JSON array, which a tracing field
+    // would turn into a string.
+    println!("{line}");
 }

@@ -62,7 +62,8 @@ pub async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
         .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
-        .retry_config(RetryConfig::disabled());
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(ecs_harden_aws::lambda::timeouts());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }

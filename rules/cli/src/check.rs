@@ -65,6 +65,18 @@ impl Selection {
         }
         Ok(Selection { controls })
     }
+
+    /// Every selected control that applies to the resource, with its verdict.
+    pub fn findings(&self, resource: &ecs_harden_core::Resource) -> Vec<Finding> {
+        self.controls
+            .iter()
+            .filter_map(|(control, params)| {
+                control
+                    .evaluate(resource, params)
+                    .map(|outcome| Finding { control, outcome })
+            })
+            .collect()
+    }
 }
 
 /// One control's verdict on one resource.
@@ -276,20 +288,11 @@ fn check_file(file: &Path, selection: &Selection) -> FileReport {
                 });
             }
             Ok(resource) => {
-                let findings = selection
-                    .controls
-                    .iter()
-                    .filter_map(|(control, params)| {
-                        control
-                            .evaluate(&resource, params)
-                            .map(|outcome| Finding { control, outcome })
-                    })
-                    .collect();
                 report.resources.push(ResourceReport {
                     resource_type: resource.meta.resource_type,
                     resource_id: resource.meta.resource_id.clone(),
                     line: line_of_path(&text, &resource.meta.json_path).unwrap_or(1),
-                    findings,
+                    findings: selection.findings(&resource),
                 });
             }
         }

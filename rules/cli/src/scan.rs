@@ -15,7 +15,7 @@ use ecs_harden_core::runner::inventory::{inventory, Inventory, Progress};
 use ecs_harden_core::ResourceType;
 
 use crate::aws::{self, COMMERCIAL_REGIONS, REGION_NOT_ENABLED};
-use crate::check::{FileError, FileReport, Finding, Report, ResourceReport, Selection};
+use crate::check::{FileError, FileReport, Report, ResourceReport, Selection};
 
 /// What to scan.
 pub struct Target {
@@ -121,20 +121,11 @@ fn evaluate(path: String, found: Inventory, selection: &Selection) -> FileReport
     for listed in &found.documents {
         match listed.read() {
             Ok(resource) => {
-                let findings = selection
-                    .controls
-                    .iter()
-                    .filter_map(|(control, params)| {
-                        control
-                            .evaluate(&resource, params)
-                            .map(|outcome| Finding { control, outcome })
-                    })
-                    .collect();
                 report.resources.push(ResourceReport {
                     resource_type: resource.meta.resource_type,
                     resource_id: resource.meta.resource_id.clone(),
                     line: 1,
-                    findings,
+                    findings: selection.findings(&resource),
                 });
             }
             Err(error) => report.errors.push(FileError {

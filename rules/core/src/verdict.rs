@@ -91,16 +91,26 @@ fn list_within_limit(lead: &str, items: &[String], advice: &str) -> String {
     if chars(&full) <= MAX_ANNOTATION_CHARS {
         return full;
     }
-    // Keep as many whole items as fit beside a "(+N more)" note; the advice goes first.
-    for keep in (1..items.len()).rev() {
+    // Keep as many whole items as fit beside a "(+N more)" note; the advice goes first. The
+    // length of each candidate is counted, not built, so that long lists stay linear.
+    let fixed = chars(lead) + chars(advice) + ": ".len() + ". ".len();
+    let mut listed = 0;
+    let mut best = None;
+    for keep in 1..items.len() {
+        listed += chars(&items[keep - 1]) + if keep > 1 { ", ".len() } else { 0 };
         let more = items.len() - keep;
-        let text = format!(
+        if fixed + listed + format!(" (+{more} more)").len() <= MAX_ANNOTATION_CHARS {
+            best = Some(keep);
+        } else if listed > MAX_ANNOTATION_CHARS {
+            break;
+        }
+    }
+    if let Some(keep) = best {
+        let more = items.len() - keep;
+        return format!(
             "{lead}: {} (+{more} more). {advice}",
             items[..keep].join(", ")
         );
-        if chars(&text) <= MAX_ANNOTATION_CHARS {
-            return text;
-        }
     }
     let more = items.len().saturating_sub(1);
     let first = items.first().map(String::as_str).unwrap_or_default();

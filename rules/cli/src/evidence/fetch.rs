@@ -141,42 +141,35 @@ async fn rule_scope(
     caller: &Caller<'_, SystemClock>,
     aggregator: &str,
 ) -> anyhow::Result<Vec<(String, String, String)>> {
-    let mut out = BTreeSet::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = caller
-            .call(|| {
-                let token = token.clone();
-                async move {
-                    config
-                        .describe_aggregate_compliance_by_config_rules()
-                        .configuration_aggregator_name(aggregator)
-                        .limit(1000)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| api_error("DescribeAggregateComplianceByConfigRules", e))
-                }
-            })
+    let rows = all_pages(caller, |token| async move {
+        let page = config
+            .describe_aggregate_compliance_by_config_rules()
+            .configuration_aggregator_name(aggregator)
+            .limit(1000)
+            .set_next_token(token)
+            .send()
             .await
-            .map_err(|e| not_found_hint(e, aggregator))?;
-        for entry in page.aggregate_compliance_by_config_rules() {
-            let (Some(rule), Some(account), Some(region)) = (
-                entry.config_rule_name(),
-                entry.account_id(),
-                entry.aws_region(),
-            ) else {
-                continue;
-            };
+            .map_err(|e| api_error("DescribeAggregateComplianceByConfigRules", e))?;
+        Ok((
+            page.aggregate_compliance_by_config_rules().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await
+    .map_err(|e| not_found_hint(e, aggregator))?;
+    let mut out = BTreeSet::new();
+    for entry in &rows {
+        if let (Some(rule), Some(account), Some(region)) = (
+            entry.config_rule_name(),
+            entry.account_id(),
+            entry.aws_region(),
+        ) {
             if control_for_rule(rule).is_some() {
                 out.insert((rule.to_string(), account.to_string(), region.to_string()));
             }
         }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out.into_iter().collect());
-        }
     }
+    Ok(out.into_iter().collect())
 }
 
 fn not_found_hint(e: ApiError, aggregator: &str) -> anyhow::Error {
@@ -196,37 +189,34 @@ async fn pack_scope(
     pack: &str,
 ) -> anyhow::Result<BTreeSet<(String, String)>> {
     let member_prefix = format!("OrgConformsPack-{pack}-");
-    let mut out = BTreeSet::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = caller
-            .call(|| {
-                let token = token.clone();
-                async move {
-                    config
-                        .describe_aggregate_compliance_by_conformance_packs()
-                        .configuration_aggregator_name(aggregator)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| api_error("DescribeAggregateComplianceByConformancePacks", e))
-                }
-            })
+    let rows = all_pages(caller, |token| async move {
+        let page = config
+            .describe_aggregate_compliance_by_conformance_packs()
+            .configuration_aggregator_name(aggregator)
+            .set_next_token(token)
+            .send()
             .await
-            .map_err(|e| not_found_hint(e, aggregator))?;
-        for entry in page.aggregate_compliance_by_conformance_packs() {
+            .map_err(|e| api_error("DescribeAggregateComplianceByConformancePacks", e))?;
+        Ok((
+            page.aggregate_compliance_by_conformance_packs().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await
+    .map_err(|e| not_found_hint(e, aggregator))?;
+    Ok(rows
+        .iter()
+        .filter(|entry| {
             let name = entry.conformance_pack_name().unwrap_or_default();
-            if name == pack || name.starts_with(&member_prefix) {
-                if let (Some(account), Some(region)) = (entry.account_id(), entry.aws_region()) {
-                    out.insert((account.to_string(), region.to_string()));
-                }
-            }
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+            name == pack || name.starts_with(&member_prefix)
+        })
+        .filter_map(|entry| {
+            Some((
+                entry.account_id()?.to_string(),
+                entry.aws_region()?.to_string(),
+            ))
+        })
+        .collect())
 }
 
 /// Every result of one rule in one account and Region, all pages.
@@ -239,44 +229,37 @@ async fn details(
     region: &str,
 ) -> anyhow::Result<Vec<Record>> {
     let control = control_for_rule(rule).ok_or_else(|| anyhow!("no control for rule {rule}"))?;
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = caller
-            .call(|| {
-                let token = token.clone();
-                async move {
-                    config
-                        .get_aggregate_compliance_details_by_config_rule()
-                        .configuration_aggregator_name(aggregator)
-                        .config_rule_name(rule)
-                        .account_id(account)
-                        .aws_region(region)
-                        .limit(100)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| api_error("GetAggregateComplianceDetailsByConfigRule", e))
-                }
-            })
-            .await?;
-        for result in page.aggregate_evaluation_results() {
+    let results = all_pages(caller, |token| async move {
+        let page = config
+            .get_aggregate_compliance_details_by_config_rule()
+            .configuration_aggregator_name(aggregator)
+            .config_rule_name(rule)
+            .account_id(account)
+            .aws_region(region)
+            .limit(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| api_error("GetAggregateComplianceDetailsByConfigRule", e))?;
+        Ok((
+            page.aggregate_evaluation_results().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await?;
+    Ok(results
+        .iter()
+        .filter_map(|result| {
             let qualifier = result
-                .evaluation_result_identifier()
-                .and_then(|i| i.evaluation_result_qualifier());
-            let (Some(resource_type), Some(resource_id)) = (
-                qualifier.and_then(|q| q.resource_type()),
-                qualifier.and_then(|q| q.resource_id()),
-            ) else {
-                continue;
-            };
-            out.push(Record {
+                .evaluation_result_identifier()?
+                .evaluation_result_qualifier()?;
+            Some(Record {
                 account_id: result.account_id().unwrap_or(account).to_string(),
                 region: result.aws_region().unwrap_or(region).to_string(),
                 rule_name: rule.to_string(),
                 control,
-                resource_type: resource_type.to_string(),
-                resource_id: resource_id.to_string(),
+                resource_type: qualifier.resource_type()?.to_string(),
+                resource_id: qualifier.resource_id()?.to_string(),
                 compliance: result
                     .compliance_type()
                     .map(|c| c.as_str().to_string())
@@ -285,13 +268,9 @@ async fn details(
                 recorded: result
                     .result_recorded_time()
                     .and_then(|t| t.fmt(Format::DateTime).ok()),
-            });
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+            })
+        })
+        .collect())
 }
 
 /// Names of the accounts in `wanted` and their OU paths (`Root/Workloads/Prod`).
@@ -300,39 +279,33 @@ async fn accounts(
     caller: &Caller<'_, SystemClock>,
     wanted: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, Account>, ApiError> {
-    let mut out = BTreeMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = caller
-            .call(|| {
-                let token = token.clone();
-                async move {
-                    organizations
-                        .list_accounts()
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| api_error("ListAccounts", e))
-                }
-            })
-            .await?;
-        for account in page.accounts() {
-            if let Some(id) = account.id().filter(|id| wanted.contains(*id)) {
-                out.insert(
-                    id.to_string(),
-                    Account {
-                        id: id.to_string(),
-                        name: account.name().map(str::to_string),
-                        ou_path: None,
-                    },
-                );
-            }
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let listed = all_pages(caller, |token| async move {
+        let page = organizations
+            .list_accounts()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| api_error("ListAccounts", e))?;
+        Ok((
+            page.accounts().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await?;
+    let mut out: BTreeMap<String, Account> = listed
+        .iter()
+        .filter_map(|account| {
+            let id = account.id().filter(|id| wanted.contains(*id))?;
+            Some((
+                id.to_string(),
+                Account {
+                    id: id.to_string(),
+                    name: account.name().map(str::to_string),
+                    ou_path: None,
+                },
+            ))
+        })
+        .collect();
     // OUs are shared by many accounts: each one's name and parent is read once.
     let mut parent_of: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut ou_name: BTreeMap<String, String> = BTreeMap::new();
@@ -404,4 +377,25 @@ async fn parent(
         .filter(|p| p.r#type() == Some(&ParentType::OrganizationalUnit))
         .and_then(|p| p.id())
         .map(str::to_string))
+}
+
+/// Every page of a paginated call, each page retried on throttling by the caller.
+async fn all_pages<T, F, Fut>(
+    caller: &Caller<'_, SystemClock>,
+    mut page: F,
+) -> Result<Vec<T>, ApiError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let (mut found, next) = caller.call(|| page(token.clone())).await?;
+        items.append(&mut found);
+        token = next;
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
 }

@@ -4,22 +4,7 @@
 use std::fmt::Write;
 
 use super::{Account, Counts, Evidence};
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::output::escape_markup as escape;
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; }
@@ -275,7 +260,7 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(
-            escape(r#"<script>"x" & 'y'</script>"#),
+            escape("<script>\"x\" & 'y'\u{1}</script>"),
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
         );
     }

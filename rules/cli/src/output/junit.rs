@@ -2,24 +2,9 @@
 //! resource and control; NON_COMPLIANT is a failure, NOT_APPLICABLE skipped, unreadable
 //! documents errors.
 
+use super::escape_markup as escape;
 use crate::check::Report;
 use ecs_harden_core::Verdict;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub fn render(report: &Report) -> String {
     let totals = report.totals();

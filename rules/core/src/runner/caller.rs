@@ -59,7 +59,8 @@ impl<'a, K: Clock> Caller<'a, K> {
         true
     }
 
-    /// Calls `f` until it succeeds, fails for good, or retrying would pass the deadline.
+    /// Calls `f` until it succeeds, fails for good, or retrying would pass the deadline; no
+    /// call starts once the deadline (less the margin) has come.
     pub async fn call<T, F, Fut>(&self, mut f: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
@@ -67,6 +68,14 @@ impl<'a, K: Clock> Caller<'a, K> {
     {
         let mut attempt = 0;
         loop {
+            if self.time_left() == 0 {
+                return Err(ApiError {
+                    operation: "the next AWS call",
+                    code: "DeadlineReached".into(),
+                    message: "the deadline (less the safety margin) arrived first".into(),
+                    retryable: false,
+                });
+            }
             match f().await {
                 Ok(value) => return Ok(value),
                 Err(e) if e.retryable && self.back_off(attempt).await => attempt += 1,

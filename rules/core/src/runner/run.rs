@@ -91,6 +91,9 @@ fn describe_unreadable(errors: &[ItemError]) -> String {
 #[derive(Debug, Default)]
 pub struct Run {
     pub delivered: Vec<Evaluation>,
+    /// Resources that could not be read or described, so were not evaluated; named even when
+    /// `error` is about something else (delivery).
+    pub unreadable: Vec<ItemError>,
     pub put_calls: usize,
     pub retries: usize,
     pub error: Option<RunError>,
@@ -126,8 +129,11 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
     deliver(&event.result_token, evaluations, config, &caller, &mut out).await;
     out.retries = caller.retries();
     if out.error.is_none() && !unreadable.is_empty() {
-        out.error = Some(RunError::Unreadable { errors: unreadable });
+        out.error = Some(RunError::Unreadable {
+            errors: unreadable.clone(),
+        });
     }
+    out.unreadable = unreadable;
     out
 }
 

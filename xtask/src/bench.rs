@@ -1150,6 +1150,14 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// `8.0 ms`, `10892 KiB`, `12 calls`.
+fn quantity(value: f64, unit: &str) -> String {
+    match unit {
+        "ms" => format!("{value:.1} ms"),
+        _ => format!("{value:.0} {unit}"),
+    }
+}
+
 fn numbers(value: &Value) -> Vec<f64> {
     value
         .as_array()
@@ -1380,14 +1388,16 @@ impl Report {
             ("first event", "first_event_ms", "ms"),
             ("warm event", "warm_event_ms", "ms"),
             ("peak RSS", "peak_rss_kib", "KiB"),
-            ("AWS calls per event", "calls_per_event", ""),
+            ("AWS calls per event", "calls_per_event", "calls"),
         ];
         for (label, key, unit) in rows {
             let rust = median(&numbers(&results["rust"][key]));
             let python = median(&numbers(&results["python"][key]));
             let _ = writeln!(
                 md,
-                "| {label} | {rust:.1} {unit} | {python:.1} {unit} | {:.1}× |",
+                "| {label} | {} | {} | {:.1}× |",
+                quantity(rust, unit),
+                quantity(python, unit),
                 python / rust
             );
         }
@@ -1472,7 +1482,8 @@ impl Report {
         md.push_str(
             "\nDescribeTaskDefinition is one call per family (the latest revision), \
              ListTaskDefinitions one per 100 ARNs, PutEvaluations one per 100 evaluations: the \
-             calls grow linearly with the families, and so does the time.\n",
+             calls grow linearly with the families, and so does the time. So does the peak \
+             memory: size the function's memory for the largest account it evaluates.\n",
         );
     }
 }

@@ -11,7 +11,7 @@ use aws_config::{Region, SdkConfig};
 use ecs_harden_aws::clients::SdkEcsApi;
 use ecs_harden_aws::lambda::SystemClock;
 use ecs_harden_core::runner::caller::Caller;
-use ecs_harden_core::runner::inventory::{inventory, Inventory, Progress};
+use ecs_harden_core::runner::inventory::{inventory, Listed, Progress};
 use ecs_harden_core::ResourceType;
 
 use crate::aws::{self, COMMERCIAL_REGIONS, REGION_NOT_ENABLED};
@@ -69,25 +69,49 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
         let options = aws::run_options(Duration::from_secs(6 * 3600));
         let caller = Caller::new(&clock, &options);
         let report_progress = |p: Progress| progress.show(region, p);
-        let found = inventory(&ecs, &types, &caller, target.concurrency, &report_progress).await;
+        let mut report = FileReport {
+            path: format!("aws://{account}/{region}"),
+            resources: Vec::new(),
+            errors: Vec::new(),
+        };
+        let found = inventory(
+            &ecs,
+            &types,
+            &caller,
+            target.concurrency,
+            &report_progress,
+            &mut |listed: Listed| evaluate(&listed, selection, &mut report),
+        )
+        .await;
         progress.clear();
-        let path = format!("aws://{account}/{region}");
         match found {
-            Ok(found) => files.push(evaluate(path, found, selection)),
+            Ok(found) => {
+                report
+                    .errors
+                    .extend(found.failed.into_iter().map(|failed| FileError {
+                        message: format!(
+                            "{} {}: {}",
+                            failed.resource_type.aws_name(),
+                            failed.resource_id,
+                            failed.error
+                        ),
+                        line: None,
+                    }));
+                files.push(report);
+            }
             Err(e) if target.all_regions && REGION_NOT_ENABLED.contains(&e.code.as_str()) => {
                 eprintln!(
                     "ecs-harden: {region}: skipped, not enabled for this account ({})",
                     e.code
                 );
             }
-            Err(e) => files.push(FileReport {
-                path,
-                resources: Vec::new(),
-                errors: vec![FileError {
+            Err(e) => {
+                report.errors.push(FileError {
                     message: e.to_string(),
                     line: None,
-                }],
-            }),
+                });
+                files.push(report);
+            }
         }
     }
     Ok(Report {
@@ -111,41 +135,20 @@ async fn account_id(config: &SdkConfig) -> anyhow::Result<String> {
         .context("GetCallerIdentity returned no account")
 }
 
-/// Every selected control on every resource found in one Region.
-fn evaluate(path: String, found: Inventory, selection: &Selection) -> FileReport {
-    let mut report = FileReport {
-        path,
-        resources: Vec::new(),
-        errors: Vec::new(),
-    };
-    for listed in &found.documents {
-        match listed.read() {
-            Ok(resource) => {
-                report.resources.push(ResourceReport {
-                    resource_type: resource.meta.resource_type,
-                    resource_id: resource.meta.resource_id.clone(),
-                    line: 1,
-                    findings: selection.findings(&resource),
-                });
-            }
-            Err(error) => report.errors.push(FileError {
-                message: format!("{}: {error}", listed.id_hint()),
-                line: None,
-            }),
-        }
-    }
-    for failed in found.failed {
-        report.errors.push(FileError {
-            message: format!(
-                "{} {}: {}",
-                failed.resource_type.aws_name(),
-                failed.resource_id,
-                failed.error
-            ),
+/// Every selected control on one resource found in a Region.
+fn evaluate(listed: &Listed, selection: &Selection, report: &mut FileReport) {
+    match listed.read() {
+        Ok(resource) => report.resources.push(ResourceReport {
+            resource_type: resource.meta.resource_type,
+            resource_id: resource.meta.resource_id.clone(),
+            line: 1,
+            findings: selection.findings(&resource),
+        }),
+        Err(error) => report.errors.push(FileError {
+            message: format!("{}: {error}", listed.id_hint()),
             line: None,
-        });
+        }),
     }
-    report
 }
 
 /// One self-overwriting status line on a terminal's stderr, at most ten updates a second;

@@ -38,13 +38,6 @@ impl<'a, K: Clock> Caller<'a, K> {
 
     /// Waits before attempt `attempt + 1`; false when the deadline leaves no time.
     pub async fn back_off(&self, attempt: u32) -> bool {
-        if self
-            .options
-            .max_attempts
-            .is_some_and(|max| attempt + 1 >= max)
-        {
-            return false;
-        }
         let wait = backoff_millis(
             attempt,
             self.options.backoff_base_millis,
@@ -59,7 +52,8 @@ impl<'a, K: Clock> Caller<'a, K> {
         true
     }
 
-    /// Calls `f` until it succeeds, fails for good, or retrying would pass the deadline; no
+    /// Calls `f` until it succeeds, fails for good, has been tried `max_attempts` times, or
+    /// retrying would pass the deadline; no
     /// call starts once the deadline (less the margin) has come.
     pub async fn call<T, F, Fut>(&self, mut f: F) -> Result<T, ApiError>
     where
@@ -78,7 +72,16 @@ impl<'a, K: Clock> Caller<'a, K> {
             }
             match f().await {
                 Ok(value) => return Ok(value),
-                Err(e) if e.retryable && self.back_off(attempt).await => attempt += 1,
+                Err(e)
+                    if e.retryable
+                        && self
+                            .options
+                            .max_attempts
+                            .is_none_or(|max| attempt + 1 < max)
+                        && self.back_off(attempt).await =>
+                {
+                    attempt += 1
+                }
                 Err(e) => return Err(e),
             }
         }

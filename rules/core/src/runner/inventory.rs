@@ -115,35 +115,48 @@ pub struct Failed {
     pub error: ApiError,
 }
 
-/// Everything found.
+/// What was found besides the described resources, which go to the sink as they arrive.
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
-    pub documents: Vec<Listed>,
     pub superseded: Vec<Superseded>,
     pub failed: Vec<Failed>,
 }
 
-/// Lists and describes every resource of `types`. A failed list call fails the whole
-/// inventory (nothing of that type could be known); a failed describe is recorded in
-/// [`Inventory::failed`] and the rest goes on.
+/// Where described resources go, one at a time, so that memory stays flat however many the
+/// account holds (a document is evaluated and dropped, never collected).
+pub type Sink<'a> = dyn FnMut(Listed) + Send + 'a;
+
+/// Lists and describes every resource of `types`, handing each to `sink`. A failed list call
+/// fails the whole inventory (nothing of that type could be known); a failed describe is
+/// recorded in [`Inventory::failed`] and the rest goes on.
 pub async fn inventory<E: EcsApi, K: Clock>(
     ecs: &E,
     types: &[ResourceType],
     caller: &Caller<'_, K>,
     concurrency: usize,
     progress: &(dyn Fn(Progress) + Sync),
+    sink: &mut Sink<'_>,
 ) -> Result<Inventory, ApiError> {
     let concurrency = concurrency.max(1);
     let mut out = Inventory::default();
     if types.contains(&ResourceType::TaskDefinition) {
-        task_definitions(ecs, caller, concurrency, progress, &mut out).await?;
+        task_definitions(ecs, caller, concurrency, progress, sink, &mut out).await?;
     }
     let wants_services =
         types.contains(&ResourceType::Service) || types.contains(&ResourceType::TaskSet);
     if types.contains(&ResourceType::Cluster) || wants_services {
         let clusters = caller.call(|| ecs.list_clusters()).await?;
         if types.contains(&ResourceType::Cluster) {
-            describe_clusters(ecs, &clusters, caller, concurrency, progress, &mut out).await;
+            describe_clusters(
+                ecs,
+                &clusters,
+                caller,
+                concurrency,
+                progress,
+                sink,
+                &mut out,
+            )
+            .await;
         }
         if wants_services {
             services(
@@ -153,6 +166,7 @@ pub async fn inventory<E: EcsApi, K: Clock>(
                 caller,
                 concurrency,
                 progress,
+                sink,
                 &mut out,
             )
             .await?;
@@ -165,7 +179,7 @@ pub async fn inventory<E: EcsApi, K: Clock>(
             total: 1,
         });
         for document in caller.call(|| ecs.describe_capacity_providers()).await? {
-            out.documents.push(Listed {
+            sink(Listed {
                 resource_type: ResourceType::CapacityProvider,
                 document,
             });
@@ -186,6 +200,7 @@ async fn task_definitions<E: EcsApi, K: Clock>(
     caller: &Caller<'_, K>,
     concurrency: usize,
     progress: &(dyn Fn(Progress) + Sync),
+    sink: &mut Sink<'_>,
     out: &mut Inventory,
 ) -> Result<(), ApiError> {
     let arns = caller.call(|| ecs.list_active_task_definitions()).await?;
@@ -225,7 +240,7 @@ async fn task_definitions<E: EcsApi, K: Clock>(
     while let Some((arn, answer)) = answers.next().await {
         done += 1;
         match answer {
-            Ok(document) => out.documents.push(Listed {
+            Ok(document) => sink(Listed {
                 resource_type: ResourceType::TaskDefinition,
                 document,
             }),
@@ -250,6 +265,7 @@ async fn describe_clusters<E: EcsApi, K: Clock>(
     caller: &Caller<'_, K>,
     concurrency: usize,
     progress: &(dyn Fn(Progress) + Sync),
+    sink: &mut Sink<'_>,
     out: &mut Inventory,
 ) {
     let chunks: Vec<&[String]> = clusters.chunks(CLUSTERS_PER_DESCRIBE).collect();
@@ -268,12 +284,14 @@ async fn describe_clusters<E: EcsApi, K: Clock>(
     while let Some((chunk, answer)) = answers.next().await {
         done += 1;
         match answer {
-            Ok(documents) => out
-                .documents
-                .extend(documents.into_iter().map(|document| Listed {
-                    resource_type: ResourceType::Cluster,
-                    document,
-                })),
+            Ok(documents) => {
+                for document in documents {
+                    sink(Listed {
+                        resource_type: ResourceType::Cluster,
+                        document,
+                    });
+                }
+            }
             Err(error) => out.failed.push(Failed {
                 resource_type: ResourceType::Cluster,
                 resource_id: chunk.join(", "),
@@ -289,6 +307,7 @@ async fn describe_clusters<E: EcsApi, K: Clock>(
 }
 
 /// Services of every cluster, ten per `DescribeServices`; task sets come with their service.
+#[allow(clippy::too_many_arguments)]
 async fn services<E: EcsApi, K: Clock>(
     ecs: &E,
     clusters: &[String],
@@ -296,6 +315,7 @@ async fn services<E: EcsApi, K: Clock>(
     caller: &Caller<'_, K>,
     concurrency: usize,
     progress: &(dyn Fn(Progress) + Sync),
+    sink: &mut Sink<'_>,
     out: &mut Inventory,
 ) -> Result<(), ApiError> {
     let mut listed =
@@ -338,14 +358,16 @@ async fn services<E: EcsApi, K: Clock>(
                 for service in described {
                     if want_task_sets {
                         if let Some(task_sets) = service.get("taskSets").and_then(Value::as_array) {
-                            out.documents.extend(task_sets.iter().map(|t| Listed {
-                                resource_type: ResourceType::TaskSet,
-                                document: t.clone(),
-                            }));
+                            for task_set in task_sets {
+                                sink(Listed {
+                                    resource_type: ResourceType::TaskSet,
+                                    document: task_set.clone(),
+                                });
+                            }
                         }
                     }
                     if want_services {
-                        out.documents.push(Listed {
+                        sink(Listed {
                             resource_type: ResourceType::Service,
                             document: service,
                         });

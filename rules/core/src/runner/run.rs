@@ -24,8 +24,10 @@ pub struct RunOptions {
     pub safety_margin_millis: u64,
     pub backoff_base_millis: u64,
     pub backoff_cap_millis: u64,
-    /// Give up on a call after this many attempts even with time left (the CLI's bound; the
-    /// Lambdas are bound by their deadline alone).
+    /// Give up on a read (list, describe, history) after this many attempts even with time
+    /// left, so one resource that keeps failing (a document the SDK cannot read back, say) is
+    /// named unreadable instead of holding the rest until the deadline. Delivery
+    /// (`PutEvaluations`) is bound by the deadline alone.
     pub max_attempts: Option<u32>,
 }
 
@@ -36,7 +38,7 @@ impl RunOptions {
             safety_margin_millis: 1_500,
             backoff_base_millis: 100,
             backoff_cap_millis: 5_000,
-            max_attempts: None,
+            max_attempts: Some(8),
         }
     }
 }
@@ -269,22 +271,20 @@ async fn periodic<E: EcsApi, K: Clock>(
     ecs: &E,
     caller: &Caller<'_, K>,
 ) -> Result<Gathered, RunError> {
+    let mut evaluations = Vec::new();
+    let mut errors = Vec::new();
     let found = inventory(
         ecs,
         &[control.resource_type()],
         caller,
         DEFAULT_CONCURRENCY,
         &|_| {},
-    )
-    .await?;
-    let mut evaluations = Vec::new();
-    let mut errors = Vec::new();
-    for listed in &found.documents {
-        match evaluate_document(control, params, timestamp, listed) {
+        &mut |listed: Listed| match evaluate_document(control, params, timestamp, &listed) {
             Ok(evaluation) => evaluations.push(evaluation),
             Err(error) => errors.push(error),
-        }
-    }
+        },
+    )
+    .await?;
     for old in &found.superseded {
         evaluations.push(Evaluation::new(
             ResourceType::TaskDefinition.aws_name(),

@@ -107,6 +107,8 @@ struct FakeEcs {
     clusters: Vec<Value>,
     services: BTreeMap<String, Vec<Value>>,
     capacity_providers: Vec<Value>,
+    /// Task definition ARNs whose describe always fails with a retryable error.
+    broken: Vec<String>,
     calls: Mutex<BTreeMap<&'static str, usize>>,
 }
 
@@ -136,6 +138,14 @@ impl EcsApi for FakeEcs {
         task_definition: &str,
     ) -> impl Future<Output = Result<Value, ApiError>> + Send {
         self.called("DescribeTaskDefinition");
+        if self.broken.iter().any(|b| b == task_definition) {
+            return std::future::ready(Err(ApiError {
+                operation: "DescribeTaskDefinition",
+                code: "ResponseError".into(),
+                message: "the answer could not be read".into(),
+                retryable: true,
+            }));
+        }
         let found = self
             .task_definitions
             .iter()
@@ -328,6 +338,36 @@ fn periodic_task_definitions_evaluate_the_latest_revision_of_each_family() {
     assert_eq!(verdict("web", 1), Verdict::NotApplicable);
     assert_eq!(verdict("worker", 1), Verdict::Compliant);
     assert_eq!(verdict("batch", 2), Verdict::Compliant);
+}
+
+#[test]
+fn a_describe_that_keeps_failing_is_named_and_the_rest_is_delivered() {
+    let mut ecs = FakeEcs::default();
+    for family in ["a", "b", "c"] {
+        let (arn, doc) = task_definition(family, 1, false);
+        ecs.task_definitions.insert(arn, doc);
+    }
+    let (broken, _) = task_definition("b", 1, false);
+    ecs.broken.push(broken.clone());
+    let config = FakeConfig::default();
+    let run = block_on(super::run(
+        find("ECS.4").unwrap(),
+        &scheduled("ecs-harden-containers-not-privileged", "{}"),
+        &config,
+        &ecs,
+        &FakeClock::default(),
+        &options(),
+    ));
+    assert_eq!(
+        ecs.count("DescribeTaskDefinition"),
+        2 + 8,
+        "the broken one is tried max_attempts times, the others once"
+    );
+    assert_eq!(config.delivered.lock().unwrap().len(), 2);
+    assert_eq!(run.unreadable.len(), 1);
+    assert_eq!(run.unreadable[0].resource_id, broken);
+    let error = run.error.expect("the invocation fails").to_string();
+    assert!(error.contains(&broken), "{error}");
 }
 
 #[test]

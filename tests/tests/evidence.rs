@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ecs_harden_e2e::{
-    http, scheduled_event, workspace, Lambda, Moto, Reply, FIXTURE_ACCOUNT, MEMBER_ACCOUNT,
-    OWN_ACCOUNT, REGION,
+    fargate_task_definition, http, scheduled_event, workspace, Lambda, Moto, Reply,
+    FIXTURE_ACCOUNT, MEMBER_ACCOUNT, OWN_ACCOUNT, REGION,
 };
 use serde_json::{json, Value};
 
@@ -73,22 +73,13 @@ fn task_definition(family: &str, privileged: bool, secret_env: bool, readonly: b
     if secret_env {
         environment.push(json!({"name": "AWS_SECRET_ACCESS_KEY", "value": "hunter2-prod-db"}));
     }
-    json!({
-        "family": family,
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256", "memory": "512",
-        "containerDefinitions": [{
-            "name": "app",
-            "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app@sha256:0f8c2d8f2e5ab6b1b2a9a1c1d7e5c9b0a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9",
-            "privileged": privileged,
-            "user": "1000",
-            "readonlyRootFilesystem": readonly,
-            "environment": environment,
-            "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
-            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}},
-        }],
-    })
+    let mut td = fargate_task_definition(family, privileged);
+    let container = &mut td["containerDefinitions"][0];
+    container["image"] = json!("111122223333.dkr.ecr.us-east-1.amazonaws.com/app@sha256:0f8c2d8f2e5ab6b1b2a9a1c1d7e5c9b0a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9");
+    container["readonlyRootFilesystem"] = json!(readonly);
+    container["environment"] = json!(environment);
+    container["linuxParameters"] = json!({"capabilities": {"drop": ["ALL"]}});
+    td
 }
 
 /// Resources in the two member accounts.

@@ -1482,8 +1482,9 @@ impl Report {
         md.push_str(
             "\nDescribeTaskDefinition is one call per family (the latest revision), \
              ListTaskDefinitions one per 100 ARNs, PutEvaluations one per 100 evaluations: the \
-             calls grow linearly with the families, and so does the time. So does the peak \
-             memory: size the function's memory for the largest account it evaluates.\n",
+             calls grow linearly with the families, and so does the time. The peak memory stays \
+             nearly flat: each described document is evaluated as it arrives and dropped, so \
+             only the small evaluations are kept until delivery.\n",
         );
     }
 }

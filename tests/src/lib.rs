@@ -261,6 +261,20 @@ impl Moto {
         Ok((subnets, group))
     }
 
+    /// Registers [`fargate_task_definition`] in the harness's own account; the new revision
+    /// (`taskDefinition` of the answer).
+    pub fn register_task_definition(
+        &self,
+        family: &str,
+        privileged: bool,
+    ) -> anyhow::Result<Value> {
+        Ok(self.ecs(
+            "RegisterTaskDefinition",
+            fargate_task_definition(family, privileged),
+        )?["taskDefinition"]
+            .clone())
+    }
+
     /// The `ecs-harden` CLI (built by `cargo build --workspace --bins`) pointed at this
     /// endpoint with the harness's credentials, nothing from the user's own AWS configuration.
     pub fn cli(&self) -> Command {

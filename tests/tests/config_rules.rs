@@ -34,15 +34,6 @@ fn by_resource(evaluations: &[Value]) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn register(moto: &Moto, family: &str, privileged: bool) -> Value {
-    moto.ecs(
-        "RegisterTaskDefinition",
-        fargate_task_definition(family, privileged),
-    )
-    .unwrap()["taskDefinition"]
-        .clone()
-}
-
 #[test]
 fn every_fixture_event_kind_is_handled() {
     let moto = Moto::start().unwrap();
@@ -193,8 +184,8 @@ fn every_fixture_event_kind_is_handled() {
 #[test]
 fn an_older_task_definition_revision_is_not_applicable() {
     let moto = Moto::start().unwrap();
-    let old = register(&moto, "web", true);
-    let new = register(&moto, "web", false);
+    let old = moto.register_task_definition("web", true).unwrap();
+    let new = moto.register_task_definition("web", false).unwrap();
     let lambda = Lambda::start("ecs-4-containers-not-privileged", &moto, &[]).unwrap();
     for (td, time) in [
         (&old, "2025-03-01T10:00:00.000Z"),
@@ -243,7 +234,7 @@ fn periodic_runs_over_250_families_and_30_services_batch_their_calls() {
     let mut expected = BTreeMap::new();
     for i in 0..250 {
         let family = format!("family-{i:03}");
-        let td = register(&moto, &family, i % 7 == 0);
+        let td = moto.register_task_definition(&family, i % 7 == 0).unwrap();
         // A second, older revision in some families: reported NOT_APPLICABLE, never described.
         expected.insert(
             td["taskDefinitionArn"].as_str().unwrap().to_string(),
@@ -257,7 +248,7 @@ fn periodic_runs_over_250_families_and_30_services_batch_their_calls() {
     for i in 0..10 {
         let family = format!("family-{i:03}");
         let old_arn = format!("arn:aws:ecs:us-east-1:{OWN_ACCOUNT}:task-definition/{family}:1");
-        let td = register(&moto, &family, false);
+        let td = moto.register_task_definition(&family, false).unwrap();
         expected.insert(old_arn, "NOT_APPLICABLE");
         expected.insert(
             td["taskDefinitionArn"].as_str().unwrap().to_string(),
@@ -294,7 +285,7 @@ fn periodic_runs_over_250_families_and_30_services_batch_their_calls() {
     // 30 services in two clusters, every fourth with a public IP.
     moto.reset().unwrap();
     let (subnets, group) = moto.default_network("testing").unwrap();
-    let td = register(&moto, "svc", false);
+    let td = moto.register_task_definition("svc", false).unwrap();
     let mut expected = BTreeMap::new();
     for (cluster, count) in [("svc-a", 20), ("svc-b", 10)] {
         moto.ecs("CreateCluster", json!({"clusterName": cluster}))

@@ -27,20 +27,13 @@ const SHORT_DEADLINE: Duration = Duration::from_secs(12);
 /// Registers the families from a few threads (moto serves requests concurrently); the
 /// expected verdict of each latest revision.
 fn register_families(moto: &Moto) -> BTreeMap<String, &'static str> {
-    const THREADS: usize = 4;
     let register = |i: usize| {
         let privileged = i.is_multiple_of(9);
         let td = moto
-            .ecs(
-                "RegisterTaskDefinition",
-                fargate_task_definition(&format!("load-{i:05}"), privileged),
-            )
+            .register_task_definition(&format!("load-{i:05}"), privileged)
             .unwrap();
         (
-            td["taskDefinition"]["taskDefinitionArn"]
-                .as_str()
-                .unwrap()
-                .to_string(),
+            td["taskDefinitionArn"].as_str().unwrap().to_string(),
             if privileged {
                 "NON_COMPLIANT"
             } else {
@@ -48,42 +41,29 @@ fn register_families(moto: &Moto) -> BTreeMap<String, &'static str> {
             },
         )
     };
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..THREADS)
-            .map(|t| {
-                scope.spawn(move || {
-                    (t..RESOURCES)
-                        .step_by(THREADS)
-                        .map(register)
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
-    })
+    in_parallel(RESOURCES, register).into_iter().collect()
 }
 
 /// Creates clusters `short-00000`…, from a few threads; their names (Config's resource ids).
 fn create_clusters(moto: &Moto, count: usize) -> BTreeSet<String> {
+    in_parallel(count, |i| {
+        let name = format!("short-{i:05}");
+        moto.ecs("CreateCluster", json!({"clusterName": name}))
+            .unwrap();
+        name
+    })
+    .into_iter()
+    .collect()
+}
+
+/// `make(i)` for every `i` in `0..count`, from a few threads (moto serves requests
+/// concurrently).
+fn in_parallel<T: Send>(count: usize, make: impl Fn(usize) -> T + Sync) -> Vec<T> {
     const THREADS: usize = 4;
+    let make = &make;
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..THREADS)
-            .map(|t| {
-                scope.spawn(move || {
-                    (t..count)
-                        .step_by(THREADS)
-                        .map(|i| {
-                            let name = format!("short-{i:05}");
-                            moto.ecs("CreateCluster", json!({"clusterName": name}))
-                                .unwrap();
-                            name
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|t| scope.spawn(move || (t..count).step_by(THREADS).map(make).collect::<Vec<_>>()))
             .collect();
         workers
             .into_iter()

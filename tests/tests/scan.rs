@@ -1,18 +1,9 @@
 //! `ecs-harden scan` against the local AWS endpoint: 500 resources, every one evaluated, the
 //! exact number of describe calls, throttling ridden out.
 
-use ecs_harden_e2e::{fargate_task_definition, Moto, REGION};
+use ecs_harden_e2e::{Moto, REGION};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn register(moto: &Moto, family: &str, privileged: bool) -> Value {
-    moto.ecs(
-        "RegisterTaskDefinition",
-        fargate_task_definition(family, privileged),
-    )
-    .unwrap()["taskDefinition"]
-        .clone()
-}
 
 /// Runs the CLI against moto; returns (exit code, stdout, stderr).
 fn scan(moto: &Moto, args: &[&str]) -> (i32, String, String) {
@@ -32,9 +23,9 @@ fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
     for i in 0..345 {
         let family = format!("scan-{i:03}");
         if i < 15 {
-            register(&moto, &family, true);
+            moto.register_task_definition(&family, true).unwrap();
         }
-        let td = register(&moto, &family, i % 9 == 0);
+        let td = moto.register_task_definition(&family, i % 9 == 0).unwrap();
         privileged.insert(
             td["taskDefinitionArn"].as_str().unwrap().to_string(),
             i % 9 == 0,
@@ -188,7 +179,8 @@ fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
 fn scan_rides_out_throttling_and_names_the_region_in_every_output() {
     let moto = Moto::start().unwrap();
     for i in 0..12 {
-        register(&moto, &format!("throttled-{i:02}"), i == 0);
+        moto.register_task_definition(&format!("throttled-{i:02}"), i == 0)
+            .unwrap();
     }
     moto.control_post(
         "faults",

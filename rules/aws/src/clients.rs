@@ -185,7 +185,7 @@ impl ConfigApi for SdkConfigApi {
 
 /// Collects every page of a paginated call: `page(token)` returns a page's items and the next
 /// token.
-async fn paginate<T, F, Fut>(mut page: F) -> Result<Vec<T>, ApiError>
+pub async fn paginate<T, F, Fut>(mut page: F) -> Result<Vec<T>, ApiError>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,

@@ -66,27 +66,28 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// AWS configuration from the Lambda environment (credentials, Region, `AWS_ENDPOINT_URL`),
-/// with rustls on ring for TLS.
-pub async fn load_aws_config(retry: RetryConfig) -> aws_config::SdkConfig {
+/// The AWS configuration loader every binary of the project starts from: the usual
+/// credential and Region chain (environment, profiles, `AWS_ENDPOINT_URL`), rustls on ring for
+/// TLS, the given retries, and timeouts so that a connection that hangs is cut off and retried
+/// instead of eating a deadline.
+pub fn config_loader(retry: RetryConfig) -> aws_config::ConfigLoader {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .retry_config(retry)
-        .timeout_config(timeouts())
-        .load()
-        .await
-}
-
-/// A connection that hangs is cut off and retried instead of eating the Lambda's deadline.
-pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
-    aws_config::timeout::TimeoutConfig::builder()
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(3))
         .read_timeout(Duration::from_secs(10))
         .operation_attempt_timeout(Duration::from_secs(15))
-        .build()
+        .build();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(retry)
+        .timeout_config(timeouts)
+}
+
+/// AWS configuration from the Lambda environment.
+pub async fn load_aws_config(retry: RetryConfig) -> aws_config::SdkConfig {
+    config_loader(retry).load().await
 }
 
 /// Runs the Lambda for one control until the runtime stops it.

@@ -5,8 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_config::{Region, SdkConfig};
 use ecs_harden_core::runner::RunOptions;
 
 /// Commercial Regions where Amazon ECS runs, for `--all-regions`. Regions an account has not
@@ -57,13 +56,7 @@ pub const REGION_NOT_ENABLED: [&str; 3] = [
 
 /// The shared AWS configuration; `region` overrides the profile's and the environment's.
 pub async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(ecs_harden_aws::lambda::timeouts());
+    let mut loader = ecs_harden_aws::lambda::config_loader(RetryConfig::disabled());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }

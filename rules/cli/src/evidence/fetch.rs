@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use aws_sdk_organizations::types::ParentType;
 use aws_smithy_types::date_time::Format;
-use ecs_harden_aws::clients::api_error;
+use ecs_harden_aws::clients::{api_error, paginate};
 use ecs_harden_aws::lambda::SystemClock;
 use ecs_harden_core::runner::caller::Caller;
 use ecs_harden_core::runner::io::ApiError;
@@ -380,22 +380,11 @@ async fn parent(
 }
 
 /// Every page of a paginated call, each page retried on throttling by the caller.
-async fn all_pages<T, F, Fut>(
-    caller: &Caller<'_, SystemClock>,
-    mut page: F,
-) -> Result<Vec<T>, ApiError>
+async fn all_pages<T, F, Fut>(caller: &Caller<'_, SystemClock>, page: F) -> Result<Vec<T>, ApiError>
 where
-    F: FnMut(Option<String>) -> Fut,
+    F: Fn(Option<String>) -> Fut,
     Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,
 {
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let (mut found, next) = caller.call(|| page(token.clone())).await?;
-        items.append(&mut found);
-        token = next;
-        if token.is_none() {
-            return Ok(items);
-        }
-    }
+    let page = &page;
+    paginate(move |token| caller.call(move || page(token.clone()))).await
 }

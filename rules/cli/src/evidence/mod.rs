@@ -106,6 +106,12 @@ impl Counts {
         }
     }
 
+    fn absorb(&mut self, other: &Counts) {
+        self.compliant += other.compliant;
+        self.non_compliant += other.non_compliant;
+        self.not_applicable += other.not_applicable;
+    }
+
     /// COMPLIANT, NON_COMPLIANT, or NO_DATA when nothing was evaluated.
     pub fn status(&self) -> &'static str {
         if self.non_compliant > 0 {
@@ -237,50 +243,52 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
                 b.control.id,
             ))
     });
-    let in_scope = |r: &Record| {
-        r.control
+    let in_scope = |control: &Control| {
+        control
             .mappings
             .iter()
             .any(|m| frameworks.contains(&m.framework))
     };
+    // Each control's results, arranged once; a requirement shows a copy under its mapping.
+    type Section<'a> = (&'static Control, Counts, BTreeMap<&'a str, AccountSection>);
+    let mut sections: BTreeMap<&str, Section> = BTreeMap::new();
     let mut totals = Counts::default();
     let mut per_account: BTreeMap<&str, Counts> = BTreeMap::new();
-    let mut per_control: BTreeMap<&str, (&'static Control, Counts)> = BTreeMap::new();
-    for record in records.iter().filter(|r| in_scope(r)) {
-        totals.add(&record.compliance);
-        per_account
-            .entry(&record.account_id)
-            .or_default()
-            .add(&record.compliance);
-        per_control
+    for record in &records {
+        let (_, counts, accounts) = sections
             .entry(record.control.id)
-            .or_insert((record.control, Counts::default()))
-            .1
-            .add(&record.compliance);
+            .or_insert_with(|| (record.control, Counts::default(), BTreeMap::new()));
+        counts.add(&record.compliance);
+        let section = accounts
+            .entry(&record.account_id)
+            .or_insert_with(|| AccountSection {
+                account: account(&record.account_id),
+                counts: Counts::default(),
+                resources: Vec::new(),
+            });
+        section.counts.add(&record.compliance);
+        section.resources.push(ResourceRow {
+            region: record.region.clone(),
+            config_rule: record.rule_name.clone(),
+            resource_type: record.resource_type.clone(),
+            resource_id: record.resource_id.clone(),
+            compliance: record.compliance.clone(),
+            annotation: record.annotation.clone(),
+            evaluated_at: record.recorded.clone(),
+        });
+        if in_scope(record.control) {
+            totals.add(&record.compliance);
+            per_account
+                .entry(&record.account_id)
+                .or_default()
+                .add(&record.compliance);
+        }
     }
     let control_section = |control: &'static Control, source: MappingSource| {
-        let mut accounts: BTreeMap<&str, AccountSection> = BTreeMap::new();
-        let mut counts = Counts::default();
-        for record in records.iter().filter(|r| r.control.id == control.id) {
-            counts.add(&record.compliance);
-            let section = accounts
-                .entry(&record.account_id)
-                .or_insert_with(|| AccountSection {
-                    account: account(&record.account_id),
-                    counts: Counts::default(),
-                    resources: Vec::new(),
-                });
-            section.counts.add(&record.compliance);
-            section.resources.push(ResourceRow {
-                region: record.region.clone(),
-                config_rule: record.rule_name.clone(),
-                resource_type: record.resource_type.clone(),
-                resource_id: record.resource_id.clone(),
-                compliance: record.compliance.clone(),
-                annotation: record.annotation.clone(),
-                evaluated_at: record.recorded.clone(),
-            });
-        }
+        let (counts, accounts) = sections
+            .get(control.id)
+            .map(|(_, counts, accounts)| (*counts, accounts.clone()))
+            .unwrap_or_default();
         ControlSection {
             id: control.id,
             title: control.title,
@@ -312,9 +320,7 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
                         .collect();
                     let mut counts = Counts::default();
                     for c in &controls {
-                        counts.compliant += c.counts.compliant;
-                        counts.non_compliant += c.counts.non_compliant;
-                        counts.not_applicable += c.counts.not_applicable;
+                        counts.absorb(&c.counts);
                     }
                     RequirementSection {
                         id: requirement.id,
@@ -327,11 +333,10 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
                     }
                 })
                 .collect();
-            for record in records
-                .iter()
-                .filter(|r| r.control.mappings.iter().any(|m| m.framework == framework))
-            {
-                framework_counts.add(&record.compliance);
+            for (control, counts, _) in sections.values() {
+                if control.mappings.iter().any(|m| m.framework == framework) {
+                    framework_counts.absorb(counts);
+                }
             }
             FrameworkSection {
                 key: framework.key(),
@@ -353,12 +358,13 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
                 counts,
             })
             .collect(),
-        controls: per_control
-            .into_values()
-            .map(|(control, counts)| ControlTotal {
+        controls: sections
+            .values()
+            .filter(|(control, _, _)| in_scope(control))
+            .map(|(control, counts, _)| ControlTotal {
                 id: control.id,
                 title: control.title,
-                counts,
+                counts: *counts,
             })
             .collect(),
         frameworks,

@@ -226,20 +226,13 @@ async fn task_definitions<E: EcsApi, K: Clock>(
             }
         }
     }
-    let total = latest.len();
-    progress(Progress {
-        stage: Stage::TaskDefinitions,
-        done: 0,
-        total,
-    });
-    let mut answers = stream::iter(latest.values().map(|&(_, arn)| async move {
-        (arn, caller.call(|| ecs.describe_task_definition(arn)).await)
-    }))
-    .buffered(concurrency);
-    let mut done = 0;
-    while let Some((arn, answer)) = answers.next().await {
-        done += 1;
-        match answer {
+    describe_each(
+        Stage::TaskDefinitions,
+        latest.values().map(|&(_, arn)| arn).collect(),
+        concurrency,
+        progress,
+        |arn| caller.call(move || ecs.describe_task_definition(arn)),
+        |arn, answer| match answer {
             Ok(document) => sink(Listed {
                 resource_type: ResourceType::TaskDefinition,
                 document,
@@ -249,13 +242,9 @@ async fn task_definitions<E: EcsApi, K: Clock>(
                 resource_id: arn.to_string(),
                 error,
             }),
-        }
-        progress(Progress {
-            stage: Stage::TaskDefinitions,
-            done,
-            total,
-        });
-    }
+        },
+    )
+    .await;
     Ok(())
 }
 
@@ -268,22 +257,13 @@ async fn describe_clusters<E: EcsApi, K: Clock>(
     sink: &mut Sink<'_>,
     out: &mut Inventory,
 ) {
-    let chunks: Vec<&[String]> = clusters.chunks(CLUSTERS_PER_DESCRIBE).collect();
-    let total = chunks.len();
-    progress(Progress {
-        stage: Stage::Clusters,
-        done: 0,
-        total,
-    });
-    let mut answers =
-        stream::iter(chunks.into_iter().map(|chunk| async move {
-            (chunk, caller.call(|| ecs.describe_clusters(chunk)).await)
-        }))
-        .buffered(concurrency);
-    let mut done = 0;
-    while let Some((chunk, answer)) = answers.next().await {
-        done += 1;
-        match answer {
+    describe_each(
+        Stage::Clusters,
+        clusters.chunks(CLUSTERS_PER_DESCRIBE).collect(),
+        concurrency,
+        progress,
+        |chunk| caller.call(move || ecs.describe_clusters(chunk)),
+        |chunk, answer| match answer {
             Ok(documents) => {
                 for document in documents {
                     sink(Listed {
@@ -297,13 +277,9 @@ async fn describe_clusters<E: EcsApi, K: Clock>(
                 resource_id: chunk.join(", "),
                 error,
             }),
-        }
-        progress(Progress {
-            stage: Stage::Clusters,
-            done,
-            total,
-        });
-    }
+        },
+    )
+    .await;
 }
 
 /// Services of every cluster, ten per `DescribeServices`; task sets come with their service.
@@ -335,25 +311,15 @@ async fn services<E: EcsApi, K: Clock>(
                 .map(move |chunk| (*cluster, chunk))
         })
         .collect();
-    let total = requests.len();
-    progress(Progress {
-        stage: Stage::Services,
-        done: 0,
-        total,
-    });
-    let mut answers = stream::iter(requests.into_iter().map(|(cluster, chunk)| async move {
-        (
-            chunk,
-            caller.call(|| ecs.describe_services(cluster, chunk)).await,
-        )
-    }))
-    .buffered(concurrency);
     let want_services = types.contains(&ResourceType::Service);
     let want_task_sets = types.contains(&ResourceType::TaskSet);
-    let mut done = 0;
-    while let Some((chunk, answer)) = answers.next().await {
-        done += 1;
-        match answer {
+    describe_each(
+        Stage::Services,
+        requests,
+        concurrency,
+        progress,
+        |(cluster, chunk)| caller.call(move || ecs.describe_services(cluster, chunk)),
+        |(_, chunk), answer| match answer {
             Ok(described) => {
                 for service in described {
                     if want_task_sets {
@@ -379,12 +345,42 @@ async fn services<E: EcsApi, K: Clock>(
                 resource_id: chunk.join(", "),
                 error,
             }),
-        }
-        progress(Progress {
-            stage: Stage::Services,
-            done,
-            total,
-        });
-    }
+        },
+    )
+    .await;
     Ok(())
+}
+
+/// Runs `describe` for every request, at most `concurrency` at once, and hands each answer
+/// to `handle` in request order, reporting `stage` progress as answers come.
+async fn describe_each<R, T, Fut>(
+    stage: Stage,
+    requests: Vec<R>,
+    concurrency: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+    describe: impl Fn(R) -> Fut,
+    mut handle: impl FnMut(R, Result<T, ApiError>),
+) where
+    R: Copy,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let total = requests.len();
+    progress(Progress {
+        stage,
+        done: 0,
+        total,
+    });
+    let describe = &describe;
+    let mut answers = stream::iter(
+        requests
+            .into_iter()
+            .map(|request| async move { (request, describe(request).await) }),
+    )
+    .buffered(concurrency);
+    let mut done = 0;
+    while let Some((request, answer)) = answers.next().await {
+        done += 1;
+        handle(request, answer);
+        progress(Progress { stage, done, total });
+    }
 }

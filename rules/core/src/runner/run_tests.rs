@@ -262,6 +262,19 @@ fn task_definition(family: &str, revision: u64, privileged: bool) -> (String, Va
     (arn, doc)
 }
 
+/// A periodic run of the control's rule over `ecs`, delivering to `config`.
+fn periodic(control: &str, ecs: &FakeEcs, config: &FakeConfig) -> super::Run {
+    let control = find(control).unwrap();
+    block_on(super::run(
+        control,
+        &scheduled(&control.rule_name(), "{}"),
+        config,
+        ecs,
+        &FakeClock::default(),
+        &options(),
+    ))
+}
+
 fn options() -> RunOptions {
     RunOptions::with_deadline(60_000)
 }
@@ -275,15 +288,7 @@ fn periodic_clusters_are_described_in_hundreds_and_reported_in_hundreds() {
         ..FakeEcs::default()
     };
     let config = FakeConfig::default();
-    let control = find("ECS.12").unwrap();
-    let run = block_on(super::run(
-        control,
-        &scheduled("ecs-harden-cluster-container-insights", "{}"),
-        &config,
-        &ecs,
-        &FakeClock::default(),
-        &options(),
-    ));
+    let run = periodic("ECS.12", &ecs, &config);
     assert!(run.error.is_none(), "{:?}", run.error);
     assert_eq!(run.put_calls, 3);
     assert_eq!(ecs.count("DescribeClusters"), 3);
@@ -310,14 +315,7 @@ fn periodic_task_definitions_evaluate_the_latest_revision_of_each_family() {
         }
     }
     let config = FakeConfig::default();
-    let run = block_on(super::run(
-        find("ECS.4").unwrap(),
-        &scheduled("ecs-harden-containers-not-privileged", "{}"),
-        &config,
-        &ecs,
-        &FakeClock::default(),
-        &options(),
-    ));
+    let run = periodic("ECS.4", &ecs, &config);
     assert!(run.error.is_none(), "{:?}", run.error);
     assert_eq!(
         ecs.count("DescribeTaskDefinition"),
@@ -350,14 +348,7 @@ fn a_describe_that_keeps_failing_is_named_and_the_rest_is_delivered() {
     let (broken, _) = task_definition("b", 1, false);
     ecs.broken.push(broken.clone());
     let config = FakeConfig::default();
-    let run = block_on(super::run(
-        find("ECS.4").unwrap(),
-        &scheduled("ecs-harden-containers-not-privileged", "{}"),
-        &config,
-        &ecs,
-        &FakeClock::default(),
-        &options(),
-    ));
+    let run = periodic("ECS.4", &ecs, &config);
     assert_eq!(
         ecs.count("DescribeTaskDefinition"),
         2 + 8,
@@ -393,14 +384,7 @@ fn periodic_services_and_task_sets_use_batches_of_ten() {
         ecs.services.insert(cluster.to_string(), services);
     }
     let config = FakeConfig::default();
-    let run = block_on(super::run(
-        find("ECS.2").unwrap(),
-        &scheduled("ecs-harden-service-no-public-ip", "{}"),
-        &config,
-        &ecs,
-        &FakeClock::default(),
-        &options(),
-    ));
+    let run = periodic("ECS.2", &ecs, &config);
     assert!(run.error.is_none(), "{:?}", run.error);
     assert_eq!(ecs.count("DescribeServices"), 3 + 1);
     assert_eq!(config.delivered.lock().unwrap().len(), 30);
@@ -415,14 +399,7 @@ fn periodic_services_and_task_sets_use_batches_of_ten() {
         2
     );
     let config = FakeConfig::default();
-    let run = block_on(super::run(
-        find("ECS.16").unwrap(),
-        &scheduled("ecs-harden-task-set-no-public-ip", "{}"),
-        &config,
-        &ecs,
-        &FakeClock::default(),
-        &options(),
-    ));
+    let run = periodic("ECS.16", &ecs, &config);
     assert!(run.error.is_none(), "{:?}", run.error);
     let delivered = config.delivered.lock().unwrap();
     assert_eq!(delivered.len(), 30);
@@ -463,14 +440,7 @@ fn failed_evaluations_are_re_sent_alone() {
     };
     let config = FakeConfig::default();
     config.fail_first_evaluation_next.store(1, Ordering::SeqCst);
-    let run = block_on(super::run(
-        find("ECS.12").unwrap(),
-        &scheduled("ecs-harden-cluster-container-insights", "{}"),
-        &config,
-        &ecs,
-        &FakeClock::default(),
-        &options(),
-    ));
+    let run = periodic("ECS.12", &ecs, &config);
     assert!(run.error.is_none(), "{:?}", run.error);
     let calls = config.calls.lock().unwrap();
     assert_eq!(*calls, vec![(3, false), (1, false)]);
@@ -527,14 +497,7 @@ fn a_non_retryable_error_fails_at_once() {
         message: "bad token".into(),
         retryable: false,
     });
-    let run = block_on(super::run(
-        find("ECS.12").unwrap(),
-        &scheduled("ecs-harden-cluster-container-insights", "{}"),
-        &config,
-        &ecs,
-        &FakeClock::default(),
-        &options(),
-    ));
+    let run = periodic("ECS.12", &ecs, &config);
     assert_eq!(run.put_calls, 1);
     assert!(matches!(run.error, Some(RunError::Undelivered { .. })));
 }

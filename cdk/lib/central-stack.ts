@@ -18,7 +18,11 @@ import {
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { CatalogueControl, EcsHardenConfig, NAMES } from './config';
-import { MemberTemplate, REGISTER_TASK_DEFINITION_PATTERN } from './member-stack';
+import {
+  ECS_UNSCOPABLE_READS,
+  MemberTemplate,
+  REGISTER_TASK_DEFINITION_PATTERN,
+} from './member-stack';
 
 export interface CentralStackProps extends cdk.StackProps {
   readonly config: EcsHardenConfig;
@@ -110,11 +114,7 @@ export class CentralStack extends cdk.Stack {
         actions: [
           'config:PutEvaluations',
           'config:GetResourceConfigHistory',
-          'ecs:ListClusters',
-          'ecs:ListServices',
-          'ecs:ListTaskDefinitions',
-          'ecs:DescribeTaskDefinition',
-          'ecs:DescribeCapacityProviders',
+          ...ECS_UNSCOPABLE_READS,
         ],
         resources: ['*'],
       }),

@@ -24,6 +24,15 @@ import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { EcsHardenConfig, NAMES, TEMPLATE_BODY_LIMIT } from './config';
 
+/** ECS reads the rules make that IAM cannot scope to a resource (hence `*`). */
+export const ECS_UNSCOPABLE_READS = [
+  'ecs:ListClusters',
+  'ecs:ListServices',
+  'ecs:ListTaskDefinitions',
+  'ecs:DescribeTaskDefinition',
+  'ecs:DescribeCapacityProviders',
+];
+
 /** The event the gate handles when a task definition is registered by a direct API call. */
 export const REGISTER_TASK_DEFINITION_PATTERN = {
   source: ['aws.ecs'],
@@ -92,13 +101,7 @@ export class MemberStack extends cdk.Stack {
             }),
             new iam.PolicyStatement({
               sid: 'ListAndDescribeUnscopable',
-              actions: [
-                'ecs:ListClusters',
-                'ecs:ListServices',
-                'ecs:ListTaskDefinitions',
-                'ecs:DescribeTaskDefinition',
-                'ecs:DescribeCapacityProviders',
-              ],
+              actions: [...ECS_UNSCOPABLE_READS],
               resources: ['*'],
             }),
             new iam.PolicyStatement({

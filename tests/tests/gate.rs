@@ -9,7 +9,7 @@ use ecs_harden_e2e::*;
 use serde_json::{json, Value};
 
 fn fixture_event(name: &str) -> Value {
-    let path: PathBuf = workspace().join("../shared/fixtures/events").join(name);
+    let path: PathBuf = workspace().join("tests/fixtures/events").join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

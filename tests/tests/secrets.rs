@@ -1,5 +1,5 @@
 //! No secret value from a task definition's environment ever reaches an output: for every
-//! fixture (the shared corpus and the project's own) whose environment carries a secret-looking
+//! fixture of the corpus whose environment carries a secret-looking
 //! literal, neither `ecs-harden check` (text, json, sarif, junit, with the case's parameters),
 //! nor the Config rule Lambdas (their log lines, their replies, the annotations they send to
 //! Config), nor the gate's Hook answers and logs contain it.
@@ -101,7 +101,6 @@ fn secret_cases() -> Vec<SecretCase> {
         "ECS_ENGINE_AUTH_DATA",
     ];
     let mut files = Vec::new();
-    case_files(&workspace().join("../shared/fixtures/cases"), &mut files);
     case_files(&workspace().join("tests/fixtures/cases"), &mut files);
     let mut out = Vec::new();
     for path in files {

@@ -9,9 +9,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn shared() -> PathBuf {
-    let dir = root().join("../shared/fixtures");
-    assert!(dir.is_dir(), "shared fixtures missing at {}", dir.display());
+fn corpus() -> PathBuf {
+    let dir = root().join("tests/fixtures");
+    assert!(dir.is_dir(), "fixture corpus missing at {}", dir.display());
     dir
 }
 
@@ -39,10 +39,10 @@ fn path_str(p: &Path) -> String {
 
 #[test]
 fn exit_codes_follow_the_contract() {
-    let cases = shared().join("cases");
+    let cases = corpus().join("cases");
     let compliant = path_str(&cases.join("ECS.4/api-privileged-false.json"));
     let failing = path_str(&cases.join("ECS.4/api-privileged-true.json"));
-    let broken = path_str(&shared().join("invalid/privileged-object.json"));
+    let broken = path_str(&corpus().join("invalid/privileged-object.json"));
     assert_eq!(
         run(&["check", "--controls", "ECS.4", &compliant])
             .status
@@ -81,8 +81,8 @@ fn invalid_files_are_reported_and_everything_else_still_evaluated() {
         "check",
         "--format",
         "json",
-        &path_str(&shared().join("cases")),
-        &path_str(&shared().join("invalid")),
+        &path_str(&corpus().join("cases")),
+        &path_str(&corpus().join("invalid")),
     ]);
     assert_eq!(
         output.status.code(),
@@ -92,7 +92,7 @@ fn invalid_files_are_reported_and_everything_else_still_evaluated() {
     );
     let report = json_of(&output);
     let errors = report["errors"].as_array().unwrap();
-    let invalid: Vec<_> = std::fs::read_dir(shared().join("invalid"))
+    let invalid: Vec<_> = std::fs::read_dir(corpus().join("invalid"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .filter(|n| n.ends_with(".json"))
@@ -130,7 +130,7 @@ fn invalid_files_are_reported_and_everything_else_still_evaluated() {
         );
     }
     let results = report["results"].as_array().unwrap();
-    let case_files = std::fs::read_dir(shared().join("cases"))
+    let case_files = std::fs::read_dir(corpus().join("cases"))
         .unwrap()
         .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
         .count();
@@ -182,7 +182,7 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
             "--format",
             "sarif",
             "examples",
-            "../shared/fixtures/invalid",
+            "tests/fixtures/invalid",
         ],
     ] {
         let output = run(&args);
@@ -210,7 +210,7 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         "check",
         "--format",
         "sarif",
-        "../shared/fixtures/invalid/truncated.json",
+        "tests/fixtures/invalid/truncated.json",
     ]);
     let log = json_of(&output);
     let invocation = &log["runs"][0]["invocations"][0];
@@ -225,7 +225,7 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
 
 #[test]
 fn junit_output_counts_failures_and_skips() {
-    let file = path_str(&shared().join("cases/ECS.4/api-privileged-true.json"));
+    let file = path_str(&corpus().join("cases/ECS.4/api-privileged-true.json"));
     let output = run(&[
         "check",
         "--format",
@@ -272,7 +272,7 @@ fn text_output_groups_by_file_and_ends_with_a_summary() {
 
 #[test]
 fn controls_and_params_select_what_runs() {
-    let file = path_str(&shared().join("cases/ECS.13/api-required-key-missing.json"));
+    let file = path_str(&corpus().join("cases/ECS.13/api-required-key-missing.json"));
     let only = json_of(&run(&[
         "check",
         "--format",
@@ -405,7 +405,7 @@ fn fix_lone_bracket(value: &mut Value) -> usize {
 
 #[test]
 fn config_rule_events_and_history_responses_are_checked_offline() {
-    let events = shared().join("events");
+    let events = corpus().join("events");
     let report = json_of(&run(&[
         "check",
         "--format",

@@ -40,7 +40,12 @@ pub fn control_json(control: &Control) -> Value {
 
 /// The whole catalogue as JSON.
 pub fn catalogue_json() -> Value {
+    let environment: serde_json::Map<String, Value> = crate::contract::ENVIRONMENT
+        .iter()
+        .map(|v| (v.key.to_string(), json!(v.name)))
+        .collect();
     json!({
+        "contract": { "environment": environment },
         "controls": CATALOGUE.iter().map(|c| control_json(c)).collect::<Vec<_>>(),
     })
 }

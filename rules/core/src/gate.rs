@@ -298,7 +298,7 @@ mod tests {
 
     fn event(name: &str) -> Value {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/fixtures/events")
+            .join("../../tests/fixtures/events")
             .join(name);
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod catalogue;
+pub mod contract;
 pub mod controls;
 pub mod error;
 pub mod export;

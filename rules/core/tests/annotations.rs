@@ -1,4 +1,4 @@
-//! The annotation every NON_COMPLIANT case of the shared corpus gets, one insta snapshot per
+//! The annotation every NON_COMPLIANT case of the fixture corpus gets, one insta snapshot per
 //! control (`snapshots/annotations__ECS_4.snap`): a change of wording shows up in review.
 //! A control without a snapshot fails in CI (`CI=true`); write new ones locally with
 //! `INSTA_UPDATE=always cargo test -p ecs-harden-core --test annotations` and review them.
@@ -12,10 +12,10 @@ use ecs_harden_core::{catalogue, parse, Verdict};
 use serde_json::Value;
 
 fn cases_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/cases");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cases");
     assert!(
         dir.is_dir(),
-        "the shared fixtures are missing: expected {}",
+        "the fixture corpus is missing: expected {}",
         dir.display()
     );
     dir
@@ -100,7 +100,7 @@ fn annotations_of_non_compliant_cases() {
         let cases = annotations(control);
         assert!(
             !cases.is_empty(),
-            "{}: no NON_COMPLIANT case in the shared corpus",
+            "{}: no NON_COMPLIANT case in the fixture corpus",
             control.id
         );
         let mut text = String::new();

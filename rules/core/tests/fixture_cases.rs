@@ -1,4 +1,4 @@
-//! Every fixture case, shared and the project's own, through the parser and its control.
+//! Every fixture case of the project's corpus (`tests/fixtures/cases`) through the parser and its control.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -11,15 +11,9 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Case directories: the shared corpus beside the checkout, and the project's own.
+/// The project's case directory.
 fn case_roots() -> Vec<PathBuf> {
-    let shared = workspace().join("../shared/fixtures/cases");
-    assert!(
-        shared.is_dir(),
-        "the shared fixtures are missing: expected {} (CI checks shared/ out beside the repository)",
-        shared.display()
-    );
-    vec![shared, workspace().join("tests/fixtures/cases")]
+    vec![workspace().join("tests/fixtures/cases")]
 }
 
 fn case_files() -> Vec<PathBuf> {

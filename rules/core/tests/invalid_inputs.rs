@@ -1,4 +1,4 @@
-//! Every malformed input of the shared corpus (`../shared/fixtures/invalid/`) gives an error, no
+//! Every malformed input of the corpus (`tests/fixtures/invalid/`) gives an error, no
 //! verdict, and points where `invalid/EXPECTED.md` says: a JSON path for structural errors, a
 //! line and column for syntax errors, the document for empty input.
 
@@ -9,10 +9,10 @@ use ecs_harden_core::error::Location;
 use ecs_harden_core::parse::{parse_text, Syntax};
 
 fn invalid_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/invalid");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/invalid");
     assert!(
         dir.is_dir(),
-        "the shared fixtures are missing: expected {}",
+        "the fixture corpus is missing: expected {}",
         dir.display()
     );
     dir

@@ -1,5 +1,5 @@
 //! Property tests for every parser and the Config event decoder: documents derived from the
-//! fixture corpus (`../shared/fixtures`, `tests/fixtures`) and then mutated (keys dropped, types
+//! fixture corpus (`tests/fixtures`) and then mutated (keys dropped, types
 //! swapped, deep nesting, huge strings, unicode, intrinsics in odd places, number edge cases,
 //! truncation) never panic, and either parse or give an error that says where: a JSON path
 //! under the document's root when the text was valid JSON or YAML, a line and column when it
@@ -75,16 +75,10 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn corpus() -> &'static Corpus {
     static CORPUS: OnceLock<Corpus> = OnceLock::new();
     CORPUS.get_or_init(|| {
-        let shared = manifest_dir().join("../../../shared/fixtures");
         let own = manifest_dir().join("../../tests/fixtures");
-        assert!(
-            shared.is_dir(),
-            "the shared fixtures are missing: {}",
-            shared.display()
-        );
         let mut files = Vec::new();
-        json_files(&shared.join("cases"), &mut files);
-        json_files(&own, &mut files);
+        json_files(&own.join("cases"), &mut files);
+        json_files(&own.join("templates"), &mut files);
         let mut documents = Vec::new();
         for file in &files {
             let text = std::fs::read_to_string(file).unwrap();
@@ -103,7 +97,7 @@ fn corpus() -> &'static Corpus {
             }
         }
         let mut event_files = Vec::new();
-        json_files(&shared.join("events"), &mut event_files);
+        json_files(&own.join("events"), &mut event_files);
         let events = event_files
             .iter()
             .filter_map(|f| serde_json::from_str(&std::fs::read_to_string(f).ok()?).ok())

@@ -10,9 +10,13 @@ WSGI middleware:
 
 * answers these AWS Config (JSON 1.1, ``X-Amz-Target: StarlingDoveService.<Action>``) actions
   itself: PutEvaluations (stored; moto refuses them outside test mode and keeps none),
-  GetComplianceDetailsByConfigRule, GetComplianceDetailsByResource, and
-  GetResourceConfigHistory for resources seeded through the control API;
-* injects faults (throttling, HTTP 500, FailedEvaluations) for the next N calls of an action;
+  GetComplianceDetailsByConfigRule, GetComplianceDetailsByResource, the aggregator's compliance
+  calls, and GetResourceConfigHistory for resources seeded through the control API;
+* answers Config's inventory calls for ECS, IAM role, launch template and recorder resources
+  from moto's state (config_inventory.py), Security Hub's finding calls (securityhub.py) and
+  Account Management's Region calls (account_regions.py), and corrects moto's Organizations,
+  IAM and CloudFormation where a client depends on it (moto_patches.py);
+* injects faults (throttling, HTTP 500, partial batch failures) for the next N calls of an action;
 * records every AWS call it sees (service, action, account, status, fault);
 * serves a JSON control API under /_harness/ (see README.md beside this file).
 """
@@ -32,7 +36,6 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
@@ -42,8 +45,6 @@ if __name__ == "__main__":
     for _sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(_sig, lambda signum, frame: STOP.set())
 
-from werkzeug.serving import make_server  # noqa: E402
-
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.iam.models import get_account_id_from  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
@@ -51,14 +52,41 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     MotoRequestHandler,
     create_backend_app,
 )
+from werkzeug.serving import make_server  # noqa: E402
 
-CONFIG_TARGET_PREFIX = "StarlingDoveService"
+import account_regions  # noqa: E402
+import config_inventory  # noqa: E402
+import moto_patches  # noqa: E402
+import securityhub  # noqa: E402
+from harness_common import (  # noqa: E402
+    CLOCK,
+    AwsError,
+    decode_token,
+    encode_token,
+    json_object,
+    required_string,
+    to_epoch,
+)
+
 JSON_CT = "application/x-amz-json-1.1"
 
 # X-Amz-Target prefixes -> service name, for requests without a SigV4 credential scope.
 TARGET_SERVICES = {
     "StarlingDoveService": "config",
     "AmazonEC2ContainerServiceV20141113": "ecs",
+    "AWSOrganizationsV20161128": "organizations",
+}
+# REST APIs whose action the harness names (from the botocore model's method and request URI),
+# so their calls are recorded with an action and faults can target them.
+REST_SERVICES = ("securityhub", "account")
+# How each service throttles: (HTTP status, error code, message). Security Hub and Account
+# Management answer HTTP 429 TooManyRequestsException; Organizations TooManyRequestsException;
+# the other JSON services ThrottlingException; query-protocol services Throttling.
+THROTTLE_SHAPES = {
+    "securityhub": (429, "TooManyRequestsException", "Too Many Requests"),
+    "account": (429, "TooManyRequestsException", "Too Many Requests"),
+    "organizations": (400, "TooManyRequestsException",
+                      "AWS Organizations can't complete your request because another request is already in progress."),
 }
 
 CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
@@ -66,53 +94,31 @@ RPCV2_PATH_RE = re.compile(r"^/service/[^/]+/operation/([^/?]+)")
 
 COMPLIANCE_FILTER_TYPES = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE")
 PUT_COMPLIANCE_TYPES = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE")
-FAULT_KINDS = ("throttle", "error500", "failEvaluations")
+FAULT_KINDS = ("throttle", "error500", "failEvaluations", "unprocessedKeys", "failFindings")
+# Faults that answer HTTP 200 with part of the batch failed: kind -> actions it applies to.
+PARTIAL_FAULTS = {
+    "failEvaluations": ("PutEvaluations",),
+    "unprocessedKeys": ("BatchGetResourceConfig", "BatchGetAggregateResourceConfig"),
+    "failFindings": ("BatchImportFindings", "BatchUpdateFindings"),
+}
+_REST_ROUTES: dict[str, list[tuple[str, re.Pattern, str]]] = {}
 
 
-class AwsError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+def rest_routes(service: str) -> list[tuple[str, re.Pattern, str]]:
+    """(method, path pattern, action) for a REST service, most specific first, from botocore."""
+    if service not in _REST_ROUTES:
+        from botocore.loaders import Loader
 
-
-def to_epoch(value: Any, field: str) -> float:
-    """Epoch seconds from a JSON 1.1 timestamp (number) or an ISO 8601 string."""
-    if isinstance(value, bool):
-        raise AwsError("ValidationException", f"{field}: not a timestamp")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return float(text)
-        except ValueError:
-            pass
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise AwsError("ValidationException", f"{field}: not a timestamp: {value!r}")
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
-    raise AwsError("ValidationException", f"{field}: not a timestamp: {value!r}")
-
-
-def encode_token(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, sort_keys=True).encode()).decode()
-
-
-def decode_token(token: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if isinstance(payload, dict):
-            return payload
-    except Exception:
-        pass
-    raise AwsError("InvalidNextTokenException", "The specified next token is invalid.")
+        model = Loader().load_service_model(service, "service-2")
+        routes = []
+        for action, operation in model["operations"].items():
+            uri = operation["http"]["requestUri"].split("?", 1)[0]
+            pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+            routes.append((operation["http"]["method"], re.compile(f"^{pattern}/?$"), action, len(uri)))
+        routes.sort(key=lambda r: -r[3])
+        _REST_ROUTES[service] = [(m, p, a) for m, p, a, _ in routes]
+    return _REST_ROUTES[service]
 
 
 class RequestInfo:
@@ -140,7 +146,9 @@ class RequestInfo:
         self.action = self._action()
         self.account_id = self._account()
         # How an error for this request must be shaped.
-        if self.target or "json" in ctype:
+        if self.service in REST_SERVICES and not self.target:
+            self.protocol = "rest"
+        elif self.target or "json" in ctype:
             self.protocol = "json"
         elif "Action" in self.query or "Action" in self.form:
             self.protocol = "query"
@@ -156,6 +164,10 @@ class RequestInfo:
         match = RPCV2_PATH_RE.match(self.path)
         if match:
             return match.group(1)
+        if self.service in REST_SERVICES:
+            for method, pattern, action in rest_routes(self.service):
+                if method == self.method and pattern.match(self.path):
+                    return action
         return None
 
     def _account(self) -> str:
@@ -171,15 +183,7 @@ class RequestInfo:
         return DEFAULT_ACCOUNT_ID
 
     def json_body(self) -> dict[str, Any]:
-        if not self.body:
-            return {}
-        try:
-            data = json.loads(self.body)
-        except ValueError:
-            raise AwsError("SerializationException", "Request body is not valid JSON")
-        if not isinstance(data, dict):
-            raise AwsError("SerializationException", "Request body is not a JSON object")
-        return data
+        return json_object(self.body)
 
 
 class HarnessState:
@@ -200,7 +204,7 @@ class HarnessState:
         # Conformance packs as member accounts report them to an aggregator (moto has none).
         self.conformance_packs: list[dict[str, Any]] = []
         # When set, the time PutEvaluations results are recorded at (reproducible reports).
-        self.fixed_now: float | None = None
+        CLOCK.fixed = None
 
     # -- faults --------------------------------------------------------------------------------
     def add_fault(self, spec: dict[str, Any]) -> None:
@@ -213,8 +217,14 @@ class HarnessState:
         kinds = [k for k in FAULT_KINDS if k in spec]
         if not kinds:
             raise ValueError(f"fault needs one of {', '.join(FAULT_KINDS)} (a call count)")
-        if "failEvaluations" in spec and action != "PutEvaluations":
-            raise ValueError("failEvaluations applies to PutEvaluations only")
+        for kind, actions in PARTIAL_FAULTS.items():
+            if kind in spec and action not in actions:
+                raise ValueError(f"{kind} applies to {' and '.join(actions)} only")
+        for key in ("code", "errorCode"):
+            if key in spec and not isinstance(spec[key], str):
+                raise ValueError(f"'{key}' must be a string")
+        if "status" in spec and (not isinstance(spec["status"], int) or not 400 <= spec["status"] <= 599):
+            raise ValueError("'status' must be an HTTP error status (400-599)")
         fail_only = spec.get("failOnly")
         if fail_only is not None and (not isinstance(fail_only, int) or fail_only < 1):
             raise ValueError("'failOnly' must be a positive integer")
@@ -225,10 +235,16 @@ class HarnessState:
                 raise ValueError(f"'{kind}' must be a non-negative integer")
             for _ in range(count):
                 entry: dict[str, Any] = {"kind": kind}
-                if kind == "failEvaluations" and fail_only is not None:
+                if kind in PARTIAL_FAULTS and fail_only is not None:
                     entry["failOnly"] = fail_only
-                if kind != "failEvaluations" and spec.get("message"):
+                if spec.get("message") and kind != "failEvaluations":
                     entry["message"] = str(spec["message"])
+                if kind == "throttle":
+                    for key in ("code", "status"):
+                        if key in spec:
+                            entry[key] = spec[key]
+                if kind in ("failFindings",) and "errorCode" in spec:
+                    entry["errorCode"] = spec["errorCode"]
                 entries.append(entry)
         key = (service.lower() if service else None, action)
         self.faults.setdefault(key, deque()).extend(entries)
@@ -361,7 +377,7 @@ def put_evaluations(req: RequestInfo, record: dict[str, Any], fault: dict[str, A
         record["fault"] = "failEvaluations"
     failed = [evaluations[i] for i in sorted(failed_idx)]
 
-    now = STATE.fixed_now if STATE.fixed_now is not None else time.time()
+    now = CLOCK.now()
     kept = [
         {"evaluation": ev, "orderingEpoch": stamps[i]}
         for i, ev in enumerate(evaluations)
@@ -538,12 +554,13 @@ def history_item_out(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_resource_config_history(req: RequestInfo, record, fault):
-    """Answered from seeded items; returns None (pass through to moto) for unseeded resources."""
+    """Answered from seeded items, else from the inventory (config_inventory.py); returns None
+    (pass through to moto) for a resource neither knows."""
     body = req.json_body()
     key = (body.get("resourceType"), body.get("resourceId"))
     items = STATE.history.get(key)  # type: ignore[arg-type]
     if not items:
-        return None
+        return config_inventory.resource_config_history(req, body)
     later = to_epoch(body["laterTime"], "laterTime") if body.get("laterTime") is not None else None
     earlier = to_epoch(body["earlierTime"], "earlierTime") if body.get("earlierTime") is not None else None
     if later is not None and earlier is not None and earlier > later:
@@ -574,17 +591,6 @@ def get_resource_config_history(req: RequestInfo, record, fault):
 # -- aggregator (organization view) ------------------------------------------------------------
 
 
-def required_string(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value:
-        field = key[0].lower() + key[1:]
-        raise AwsError(
-            "ValidationException",
-            f"1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must not be null",
-        )
-    return value
-
-
 def aggregator_sources(req: RequestInfo, body: dict[str, Any]) -> Callable[[str, str], bool]:
     """The named aggregator of the caller's account and region, as a (account, region) filter."""
     from moto.config.models import config_backends
@@ -612,12 +618,15 @@ def aggregator_sources(req: RequestInfo, body: dict[str, Any]) -> Callable[[str,
     return included
 
 
-def page_of(items: list[Any], body: dict[str, Any], scope: str, default: int, most: int) -> tuple[list[Any], str | None]:
+def page_of(
+    items: list[Any], body: dict[str, Any], scope: str, default: int, most: int
+) -> tuple[list[Any], str | None]:
     limit = body.get("Limit", 0) or 0
     if not isinstance(limit, int) or limit < 0 or limit > most:
         raise AwsError(
             "ValidationException",
-            f"1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to {most}",
+            "1 validation error detected: Value at 'limit' failed to satisfy constraint: "
+            f"Member must have value less than or equal to {most}",
         )
     limit = limit or default
     offset = 0
@@ -644,7 +653,13 @@ def describe_aggregate_compliance_by_config_rules(req: RequestInfo, record, faul
     for (rule, account, region), kinds in sorted(per_rule.items()):
         noncompliant = kinds.count("NON_COMPLIANT")
         if noncompliant:
-            compliance = {"ComplianceType": "NON_COMPLIANT", "ComplianceContributorCount": {"CappedCount": min(noncompliant, 100), "CapExceeded": noncompliant > 100}}
+            compliance = {
+                "ComplianceType": "NON_COMPLIANT",
+                "ComplianceContributorCount": {
+                    "CappedCount": min(noncompliant, 100),
+                    "CapExceeded": noncompliant > 100,
+                },
+            }
         elif "COMPLIANT" in kinds:
             compliance = {"ComplianceType": "COMPLIANT"}
         else:
@@ -678,7 +693,7 @@ def get_aggregate_compliance_details_by_config_rule(req: RequestInfo, record, fa
         )
     rows = []
     if included(account, region):
-        for (acc, reg, r, rtype, rid), entry in sorted(all_latest_results().items()):
+        for (acc, reg, r, _, _), entry in sorted(all_latest_results().items()):
             if (acc, reg, r) != (account, region, rule):
                 continue
             if wanted and entry["evaluation"]["ComplianceType"] != wanted:
@@ -723,6 +738,26 @@ CONFIG_HANDLERS: dict[str, Callable[..., dict[str, Any] | None]] = {
     "GetAggregateComplianceDetailsByConfigRule": get_aggregate_compliance_details_by_config_rule,
     "DescribeAggregateComplianceByConformancePacks": describe_aggregate_compliance_by_conformance_packs,
 }
+
+# (service, action) -> handler(req, record, fault): a response dict, or None to let moto answer.
+HANDLERS: dict[tuple[str, str], Callable[..., dict[str, Any] | None]] = {
+    **{("config", action): handler for action, handler in CONFIG_HANDLERS.items()},
+    **config_inventory.HANDLERS,
+    **securityhub.HANDLERS,
+    **account_regions.HANDLERS,
+    **moto_patches.HANDLERS,
+}
+
+
+def before_moto(req: RequestInfo) -> None:
+    """State the harness keeps beside moto's, brought up to date before any handler or moto runs."""
+    if req.service == "organizations":
+        moto_patches.patch_organizations()
+    elif req.service == "iam":
+        moto_patches.load_named_aws_managed_policies(req.account_id, req.body, req.query)
+    elif req.service == "cloudformation":
+        moto_patches.patch_ssm_parameter_attributes()
+    config_inventory.note_call(req.service, req.action, req.account_id, req.region)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -788,7 +823,7 @@ def ecs_realism(req: RequestInfo, call_moto) -> tuple[int, list, bytes] | None:
         try:
             payload = decode_token(token)
         except AwsError:
-            raise AwsError("InvalidParameterException", "Invalid token")
+            raise AwsError("InvalidParameterException", "Invalid token") from None
         if payload.get("action") != action or not isinstance(payload.get("offset"), int):
             raise AwsError("InvalidParameterException", "Invalid token")
         offset = payload["offset"]
@@ -836,7 +871,7 @@ def normalize_seed_item(raw: Any) -> dict[str, Any]:
     try:
         to_epoch(item["configurationItemCaptureTime"], "configurationItemCaptureTime")
     except AwsError as err:
-        raise ValueError(err.message)
+        raise ValueError(err.message) from None
     item.setdefault("version", "1.3")
     item.setdefault("accountId", DEFAULT_ACCOUNT_ID)
     item.setdefault("awsRegion", "us-east-1")
@@ -866,9 +901,23 @@ def control(method: str, path: str, query: dict[str, list[str]], body: bytes):
         with STATE.lock:
             if route == "/health" and method == "GET":
                 return 200, {"ok": True}
+            if route == "/config/inventory" and method == "GET":
+                return 200, config_inventory.known_view()
+            if route == "/config/aggregator-source-status" and method == "POST":
+                return 200, config_inventory.set_source_status(one_or_many(data, "statuses"))
+            if route == "/securityhub/findings" and method == "GET":
+                return 200, securityhub.findings_view(query)
+            if route == "/account/regions":
+                if method == "POST":
+                    return 200, account_regions.set_statuses(one_or_many(data, "regions"))
+                if method == "GET":
+                    return 200, account_regions.set_statuses([])
             if route == "/reset" and method == "POST":
                 reset_moto = not (isinstance(data, dict) and data.get("moto") is False)
                 STATE.reset()
+                config_inventory.INVENTORY.reset()
+                securityhub.STORE.reset()
+                account_regions.REGIONS.reset()
                 if reset_moto:
                     from moto.moto_api._internal.models import moto_api_backend
 
@@ -922,7 +971,7 @@ def control(method: str, path: str, query: dict[str, list[str]], body: bytes):
                         try:
                             entry["invokedEpoch"] = to_epoch(spec["invokedTime"], "invokedTime")
                         except AwsError as err:
-                            raise ValueError(err.message)
+                            raise ValueError(err.message) from None
                     if spec.get("evaluationMode"):
                         entry["evaluationMode"] = str(spec["evaluationMode"])
                     STATE.tokens[spec["resultToken"]] = entry
@@ -956,8 +1005,8 @@ def control(method: str, path: str, query: dict[str, list[str]], body: bytes):
                 epoch = data.get("epoch") if isinstance(data, dict) else None
                 if epoch is not None and not isinstance(epoch, (int, float)):
                     raise ValueError("epoch must be a number (seconds) or null")
-                STATE.fixed_now = float(epoch) if epoch is not None else None
-                return 200, {"epoch": STATE.fixed_now}
+                CLOCK.fixed = float(epoch) if epoch is not None else None
+                return 200, {"epoch": CLOCK.fixed}
             if route == "/config-history":
                 if method == "GET":
                     return 200, {
@@ -1023,7 +1072,16 @@ def error_response(req: RequestInfo, code: str, message: str, status: int):
     )
 
 
-STATUS_TEXT = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+STATUS_TEXT = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
 
 
 def respond(start_response, status: int, headers: list[tuple[str, str]], body: bytes) -> Iterable[bytes]:
@@ -1093,9 +1151,13 @@ class HarnessMiddleware:
                 record["faulted"] = True
                 record["fault"] = fault["kind"]
                 if fault["kind"] == "throttle":
-                    code = "Throttling" if req.protocol == "query" else "ThrottlingException"
+                    status, code, message = THROTTLE_SHAPES.get(
+                        req.service or "", (400, "ThrottlingException", "Rate exceeded")
+                    )
+                    if req.protocol == "query":
+                        code = "Throttling"
                     status, headers, payload = error_response(
-                        req, code, fault.get("message", "Rate exceeded"), 400
+                        req, fault.get("code", code), fault.get("message", message), fault.get("status", status)
                     )
                 else:
                     status, headers, payload = error_response(
@@ -1104,25 +1166,23 @@ class HarnessMiddleware:
                 record["status"] = status
                 return respond(start_response, status, headers, payload)
 
-            handler = None
-            if req.target and req.target.split(".", 1)[0] == CONFIG_TARGET_PREFIX:
-                handler = CONFIG_HANDLERS.get(req.action or "")
-            if handler is not None:
-                try:
-                    result = handler(req, record, fault)
-                except AwsError as err:
-                    status, headers, payload = error_response(req, err.code, err.message, err.status)
-                    record["status"] = status
-                    return respond(start_response, status, headers, payload)
-                if result is not None:
-                    record["status"] = 200
-                    request_id = str(uuid.uuid4())
-                    return respond(
-                        start_response,
-                        200,
-                        [("Content-Type", JSON_CT), ("x-amzn-RequestId", request_id)],
-                        json.dumps(result).encode(),
-                    )
+            try:
+                before_moto(req)
+                handler = HANDLERS.get((req.service or "", req.action or ""))
+                result = handler(req, record, fault) if handler is not None else None
+            except AwsError as err:
+                status, headers, payload = error_response(req, err.code, err.message, err.status)
+                record["status"] = status
+                return respond(start_response, status, headers, payload)
+            if result is not None:
+                record["status"] = 200
+                content_type = "application/json" if req.protocol == "rest" else JSON_CT
+                return respond(
+                    start_response,
+                    200,
+                    [("Content-Type", content_type), ("x-amzn-RequestId", str(uuid.uuid4()))],
+                    json.dumps(result).encode(),
+                )
 
         if not self.raw_ecs and req.service == "ecs" and req.target:
             try:

@@ -8,6 +8,7 @@ then stops it with SIGTERM. Exits non-zero on any failure.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import traceback
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import unquote
 
 import boto3
 from botocore.config import Config
@@ -60,7 +62,8 @@ class Harness:
         return self._call("POST", path, body if body is not None else {})
 
 
-def client(url: str, service: str, **creds):
+def client(url: str, service: str, validate: bool = True, **creds):
+    """A boto3 client without retries; validate=False lets malformed requests reach the server."""
     return boto3.client(
         service,
         region_name=REGION,
@@ -68,7 +71,7 @@ def client(url: str, service: str, **creds):
         aws_access_key_id=creds.get("key", "AKIAIOSFODNN7EXAMPLE"),
         aws_secret_access_key=creds.get("secret", "dummy-secret"),
         aws_session_token=creds.get("token"),
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=validate),
     )
 
 
@@ -279,7 +282,7 @@ def test_ecs_realism(url: str, h: Harness):
           "DescribeServices refuses 11 services")
     check(len(ecs.describe_services(cluster="big", services=names[:10])["services"]) == 10, "10 services ok")
 
-    for rev in range(3):
+    for _ in range(3):
         ecs.register_task_definition(family="zeta", containerDefinitions=[{"name": "c", "image": "x", "memory": 64}])
     ecs.register_task_definition(family="gone", containerDefinitions=[{"name": "c", "image": "x", "memory": 64}])
     ecs.deregister_task_definition(taskDefinition="gone:1")
@@ -290,7 +293,8 @@ def test_ecs_realism(url: str, h: Harness):
 
     for name in ("cp-a", "cp-b"):
         ecs.create_capacity_provider(name=name, autoScalingGroupProvider={
-            "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/a",
+            "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:"
+                                   "autoScalingGroupName/a",
             "managedTerminationProtection": "ENABLED"})
     listed = ecs.describe_capacity_providers()["capacityProviders"]
     check(sorted(c["name"] for c in listed) == ["cp-a", "cp-b"], f"all capacity providers: {listed}")
@@ -358,6 +362,545 @@ def test_config_history(url: str, h: Harness):
     check(code == "ResourceNotDiscoveredException", f"pass-through: {code}")
 
 
+def start_recorder(cfg, recording_group: dict | None = None, name: str = "default") -> None:
+    """A configuration recorder with a delivery channel, started (what the inventory needs)."""
+    recorder = {"name": name, "roleARN": "arn:aws:iam::123456789012:role/aws-config"}
+    if recording_group is not None:
+        recorder["recordingGroup"] = recording_group
+    cfg.put_configuration_recorder(ConfigurationRecorder=recorder)
+    if not cfg.describe_delivery_channels()["DeliveryChannels"]:
+        cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "config-bucket"})
+    cfg.start_configuration_recorder(ConfigurationRecorderName=name)
+
+
+def discovered(cfg, rtype: str, **kw) -> list[dict]:
+    pages = cfg.get_paginator("list_discovered_resources").paginate(resourceType=rtype, **kw)
+    return [i for page in pages for i in page["resourceIdentifiers"]]
+
+
+def items_by_name(cfg, rtype: str) -> dict[str, dict]:
+    keys = [{"resourceType": rtype, "resourceId": i["resourceId"]} for i in discovered(cfg, rtype)]
+    out = cfg.batch_get_resource_config(resourceKeys=keys)
+    check(out["unprocessedResourceKeys"] == [], f"unprocessed: {out['unprocessedResourceKeys']}")
+    return {i["resourceName"]: i for i in out["baseConfigurationItems"]}
+
+
+def network(url: str) -> tuple[str, str]:
+    ec2 = client(url, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    return subnet, group
+
+
+def test_config_inventory_ecs(url: str, h: Harness):
+    cfg, ecs = client(url, "config"), client(url, "ecs")
+    start_recorder(cfg, {"allSupported": True})
+    subnet, group = network(url)
+    ecs.create_cluster(
+        clusterName="payments", tags=[{"key": "team", "value": "payments"}],
+        settings=[{"name": "containerInsights", "value": "enhanced"}],
+        configuration={"executeCommandConfiguration": {
+            "kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1", "logging": "OVERRIDE",
+            "logConfiguration": {"cloudWatchLogGroupName": "/ecs/exec", "cloudWatchEncryptionEnabled": True}}},
+    )
+    container = {
+        "name": "api", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.0", "memory": 256,
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/api"}},
+        "dockerLabels": {"com.example.team": "payments"},
+    }
+    ecs.register_task_definition(
+        family="api", containerDefinitions=[container], tags=[{"key": "team", "value": "payments"}],
+        volumes=[{"name": "data", "efsVolumeConfiguration": {
+            "fileSystemId": "fs-12345678", "transitEncryption": "ENABLED", "authorizationConfig": {"iam": "ENABLED"}}}],
+        cpu="256", memory="512", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+    )
+    ecs.register_task_definition(family="api", containerDefinitions=[dict(container, image="api:2.0")],
+                                 cpu="256", memory="512", requiresCompatibilities=["FARGATE"], networkMode="awsvpc")
+    ecs.register_task_definition(family="worker", containerDefinitions=[dict(container, name="worker")])
+    ecs.deregister_task_definition(taskDefinition="api:1")
+    ecs.create_service(cluster="payments", serviceName="api", taskDefinition="api:2", desiredCount=2,
+                       launchType="FARGATE", deploymentController={"type": "EXTERNAL"},
+                       tags=[{"key": "team", "value": "payments"}])
+    ecs.create_task_set(cluster="payments", service="api", taskDefinition="api:2", externalId="blue",
+                        launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+                            "subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}})
+    ecs.create_capacity_provider(name="gpu", autoScalingGroupProvider={
+        "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/gpu",
+        "managedTerminationProtection": "ENABLED"})
+
+    tds = discovered(cfg, "AWS::ECS::TaskDefinition")
+    check(sorted(i["resourceName"] for i in tds) == ["api:1", "api:2", "worker:1"], f"task definitions: {tds}")
+    check(tds[0]["resourceId"] == "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1",
+          f"task definition id is its ARN: {tds[0]}")
+    td = items_by_name(cfg, "AWS::ECS::TaskDefinition")
+    check("tags" not in td["api:1"], "BatchGetResourceConfig returns no tags")
+    check(isinstance(td["api:1"]["configuration"], str), "configuration is a JSON string")
+    inactive, active = json.loads(td["api:1"]["configuration"]), json.loads(td["api:2"]["configuration"])
+    check(inactive["Status"] == "INACTIVE" and active["Status"] == "ACTIVE", "deregistered revision: Status INACTIVE")
+    check(td["api:1"]["configurationItemStatus"] == "ResourceDiscovered", f"status: {td['api:1']}")
+    check(td["api:1"]["arn"] == tds[0]["resourceId"] and td["api:1"]["awsRegion"] == REGION, "arn and Region")
+    first = inactive["ContainerDefinitions"][0]
+    check(first["Image"] == container["image"] and first["Memory"] == 256, f"container: {first}")
+    check(first["LogConfiguration"]["Options"] == {"awslogs-group": "/ecs/api"}, "option keys kept as written")
+    check(first["DockerLabels"] == {"com.example.team": "payments"}, "docker label keys kept as written")
+    efs = inactive["Volumes"][0]["EfsVolumeConfiguration"]
+    check(efs["FileSystemId"] == "fs-12345678" and efs["AuthorizationConfig"]["Iam"] == "ENABLED", f"EFS: {efs}")
+    check(inactive["Cpu"] == "256" and inactive["Family"] == "api" and "Revision" not in inactive,
+          f"task-level fields: {sorted(inactive)}")
+
+    cluster = json.loads(items_by_name(cfg, "AWS::ECS::Cluster")["payments"]["configuration"])
+    check(cluster["ClusterName"] == "payments" and cluster["Arn"].endswith(":cluster/payments"), f"cluster: {cluster}")
+    check(cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enhanced"}], "ClusterSettings")
+    check(cluster["Configuration"]["ExecuteCommandConfiguration"]["LogConfiguration"]["CloudWatchEncryptionEnabled"]
+          is True, f"exec configuration: {cluster['Configuration']}")
+    service = json.loads(items_by_name(cfg, "AWS::ECS::Service")["api"]["configuration"])
+    check(service["Cluster"].endswith(":cluster/payments") and service["DesiredCount"] == 2
+          and service["TaskDefinition"].endswith("task-definition/api:2"), f"service: {service}")
+    check(service["ServiceArn"].endswith(":service/payments/api") and service["Name"] == "api", "service names")
+    task_set_ids = discovered(cfg, "AWS::ECS::TaskSet")
+    check(len(task_set_ids) == 1 and task_set_ids[0]["resourceId"].startswith(
+        "arn:aws:ecs:us-east-1:123456789012:task-set/payments/api/ecs-svc/"), f"task set: {task_set_ids}")
+    task_set = json.loads(next(iter(items_by_name(cfg, "AWS::ECS::TaskSet").values()))["configuration"])
+    check(task_set["NetworkConfiguration"]["AwsVpcConfiguration"]["Subnets"] == [subnet]
+          and task_set["ExternalId"] == "blue", f"task set: {task_set}")
+    provider = json.loads(items_by_name(cfg, "AWS::ECS::CapacityProvider")["gpu"]["configuration"])
+    check(provider["AutoScalingGroupProvider"]["ManagedTerminationProtection"] == "ENABLED", f"provider: {provider}")
+
+    # Pagination: limit 2 over three revisions.
+    page = cfg.list_discovered_resources(resourceType="AWS::ECS::TaskDefinition", limit=2)
+    check(len(page["resourceIdentifiers"]) == 2 and page.get("nextToken"), "first page of 2")
+    rest = cfg.list_discovered_resources(resourceType="AWS::ECS::TaskDefinition", limit=2, nextToken=page["nextToken"])
+    check([i["resourceName"] for i in rest["resourceIdentifiers"]] == ["worker:1"] and "nextToken" not in rest,
+          "page 2")
+    by_name = cfg.list_discovered_resources(resourceType="AWS::ECS::TaskDefinition", resourceName="worker:1")
+    check([i["resourceName"] for i in by_name["resourceIdentifiers"]] == ["worker:1"], "resourceName filter")
+
+    # A changed configuration: a new item (status OK, later capture time, new state id).
+    before = items_by_name(cfg, "AWS::ECS::Service")["api"]
+    ecs.update_service(cluster="payments", service="api", desiredCount=3)
+    after = items_by_name(cfg, "AWS::ECS::Service")["api"]
+    check(json.loads(after["configuration"])["DesiredCount"] == 3 and after["configurationItemStatus"] == "OK"
+          and after["configurationItemCaptureTime"] >= before["configurationItemCaptureTime"]
+          and after["configurationStateId"] != before["configurationStateId"], f"changed item: {after}")
+
+    # A deleted cluster: listed only with includeDeletedResources, absent from BatchGetResourceConfig.
+    ecs.delete_service(cluster="payments", service="api", force=True)
+    ecs.delete_cluster(cluster="payments")
+    check(discovered(cfg, "AWS::ECS::Cluster") == [], "deleted cluster not listed by default")
+    gone = discovered(cfg, "AWS::ECS::Cluster", includeDeletedResources=True)
+    check(len(gone) == 1 and isinstance(gone[0]["resourceDeletionTime"], datetime), f"deleted: {gone}")
+    fetched = cfg.batch_get_resource_config(
+        resourceKeys=[{"resourceType": "AWS::ECS::Cluster", "resourceId": "payments"}])
+    check(fetched["baseConfigurationItems"] == [], "BatchGetResourceConfig skips deleted resources")
+    history = cfg.get_resource_config_history(resourceType="AWS::ECS::Cluster", resourceId="payments", limit=1)
+    item = history["configurationItems"][0]
+    check(item["configurationItemStatus"] == "ResourceDeleted" and item.get("configuration") is None,
+          f"history of a deleted cluster: {item}")
+    ecs.delete_capacity_provider(capacityProvider="gpu")
+    providers = discovered(cfg, "AWS::ECS::CapacityProvider", includeDeletedResources=True)
+    check(discovered(cfg, "AWS::ECS::CapacityProvider") == [] and len(providers) == 1
+          and "resourceDeletionTime" in providers[0], f"capacity provider gone from moto: {providers}")
+    services = discovered(cfg, "AWS::ECS::Service", includeDeletedResources=True)
+    check([s.get("resourceDeletionTime") is not None for s in services] == [True], f"deleted service: {services}")
+    task_def_history = cfg.get_resource_config_history(
+        resourceType="AWS::ECS::TaskDefinition", resourceId=tds[2]["resourceId"])["configurationItems"]
+    check(len(task_def_history) == 1 and task_def_history[0]["tags"] == {}
+          and json.loads(task_def_history[0]["configuration"])["Family"] == "worker", f"history: {task_def_history}")
+    tagged = cfg.get_resource_config_history(resourceType="AWS::ECS::TaskDefinition", resourceId=tds[0]["resourceId"])
+    check(tagged["configurationItems"][0]["tags"] == {"team": "payments"}, "history carries tags as a map")
+
+
+def test_config_inventory_limits_and_faults(url: str, h: Harness):
+    cfg, ecs = client(url, "config"), client(url, "ecs")
+    check(error_code(lambda: cfg.list_discovered_resources(resourceType="AWS::ECS::Cluster"))
+          == "NoAvailableConfigurationRecorderException", "no recorder")
+    start_recorder(cfg, {"allSupported": True})
+    for i in range(3):
+        ecs.create_cluster(clusterName=f"c{i}")
+    keys = [{"resourceType": "AWS::ECS::Cluster", "resourceId": f"c{i}"} for i in range(101)]
+    check(error_code(lambda: cfg.batch_get_resource_config(resourceKeys=keys)) == "ValidationException", "101 keys")
+    check(len(cfg.batch_get_resource_config(resourceKeys=keys[:100])["baseConfigurationItems"]) == 3,
+          "100 keys: the three clusters that exist")
+    check(error_code(lambda: cfg.list_discovered_resources(resourceType="AWS::ECS::Cluster", limit=101))
+          == "InvalidLimitException", "limit 101")
+    check(error_code(lambda: cfg.list_discovered_resources(
+        resourceType="AWS::ECS::Cluster", resourceIds=["c0"], resourceName="c0")) == "ValidationException",
+        "resourceIds with resourceName")
+    check(error_code(lambda: cfg.list_discovered_resources(
+        resourceType="AWS::ECS::Cluster", nextToken="bogus")) == "InvalidNextTokenException", "bad token")
+    ids = cfg.list_discovered_resources(resourceType="AWS::ECS::Cluster", resourceIds=["c1", "nope"])
+    check([i["resourceId"] for i in ids["resourceIdentifiers"]] == ["c1"], "resourceIds filter")
+
+    h.post("/_harness/faults", [
+        {"action": "ListDiscoveredResources", "throttle": 1},
+        {"action": "BatchGetResourceConfig", "unprocessedKeys": 1, "failOnly": 1},
+    ])
+    check(error_code(lambda: cfg.list_discovered_resources(resourceType="AWS::ECS::Cluster")) == "ThrottlingException",
+          "throttled ListDiscoveredResources")
+    partial = cfg.batch_get_resource_config(resourceKeys=keys[:3])
+    check(partial["unprocessedResourceKeys"] == keys[:1] and len(partial["baseConfigurationItems"]) == 2,
+          f"one key unprocessed: {partial['unprocessedResourceKeys']}")
+    calls = [(c["action"], c["status"], c["fault"]) for c in h.get("/_harness/calls?service=config")["calls"]
+             if c["action"] in ("ListDiscoveredResources", "BatchGetResourceConfig")]
+    check(("ListDiscoveredResources", 400, "throttle") in calls and ("BatchGetResourceConfig", 200, "unprocessedKeys")
+          in calls, f"recorded: {calls}")
+
+    # A type moto records itself goes to moto (S3 buckets here).
+    client(url, "s3").create_bucket(Bucket="evidence-bucket")
+    buckets = discovered(cfg, "AWS::S3::Bucket")
+    check([b["resourceId"] for b in buckets] == ["evidence-bucket"], f"moto's own type: {buckets}")
+    known = h.get("/_harness/config/inventory")["resources"]
+    check(sorted(r["resourceId"] for r in known if r["resourceType"] == "AWS::ECS::Cluster") == ["c0", "c1", "c2"],
+          f"control view: {known}")
+
+
+def test_config_inventory_recording_group(url: str, h: Harness):
+    cfg, ecs, iam = client(url, "config"), client(url, "ecs"), client(url, "iam")
+    ecs.create_cluster(clusterName="c1")
+    ecs.register_task_definition(family="app", containerDefinitions=[{"name": "c", "image": "x", "memory": 64}])
+    iam.create_role(RoleName="task-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+    cfg.put_configuration_recorder(ConfigurationRecorder={
+        "name": "default", "roleARN": "arn:aws:iam::123456789012:role/aws-config",
+        "recordingGroup": {"allSupported": False, "resourceTypes": ["AWS::ECS::TaskDefinition"]}})
+    check(discovered(cfg, "AWS::ECS::TaskDefinition") == [], "a recorder never started has recorded nothing")
+    start_recorder(cfg, {"allSupported": False, "resourceTypes": ["AWS::ECS::TaskDefinition"]})
+    check(len(discovered(cfg, "AWS::ECS::TaskDefinition")) == 1, "included type recorded")
+    check(discovered(cfg, "AWS::ECS::Cluster") == [], "type outside resourceTypes not recorded")
+    check(discovered(cfg, "AWS::IAM::Role") == [], "IAM role not in resourceTypes")
+
+    start_recorder(cfg, {"allSupported": False, "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+                         "exclusionByResourceTypes": {"resourceTypes": ["AWS::ECS::Cluster"]}})
+    check(discovered(cfg, "AWS::ECS::Cluster") == [], "excluded type not recorded")
+    check(len(discovered(cfg, "AWS::IAM::Role")) == 1, "exclusion strategy records global IAM types")
+    ecs.register_task_definition(family="later", containerDefinitions=[{"name": "c", "image": "x", "memory": 64}])
+    check(len(discovered(cfg, "AWS::ECS::TaskDefinition")) == 2, "recorded type follows moto")
+
+    start_recorder(cfg, {"allSupported": True})
+    check(discovered(cfg, "AWS::IAM::Role") != [] , "roles Config discovered stay listed")
+    iam.create_role(RoleName="new-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+    check([r["resourceName"] for r in discovered(cfg, "AWS::IAM::Role")] == ["task-role"],
+          "allSupported without includeGlobalResourceTypes records no new IAM role")
+    start_recorder(cfg, {"allSupported": True, "includeGlobalResourceTypes": True})
+    check(sorted(r["resourceName"] for r in discovered(cfg, "AWS::IAM::Role")) == ["new-role", "task-role"],
+          "includeGlobalResourceTypes records IAM roles")
+    recorders = cfg.list_discovered_resources(resourceType="AWS::Config::ConfigurationRecorder")["resourceIdentifiers"]
+    check([r["resourceId"] for r in recorders] == ["default"], f"the recorder records itself: {recorders}")
+
+
+TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+ADMIN_INLINE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def test_config_inventory_iam_and_launch_templates(url: str, h: Harness):
+    cfg, iam, ec2 = client(url, "config"), client(url, "iam"), client(url, "ec2")
+    start_recorder(cfg, {"allSupported": True, "includeGlobalResourceTypes": True})
+    role = iam.create_role(RoleName="payments-task", AssumeRolePolicyDocument=json.dumps(TRUST),
+                           Tags=[{"Key": "team", "Value": "payments"}])["Role"]
+    iam.attach_role_policy(RoleName="payments-task", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.put_role_policy(RoleName="payments-task", PolicyName="everything", PolicyDocument=json.dumps(ADMIN_INLINE))
+    attached = iam.list_attached_role_policies(RoleName="payments-task")["AttachedPolicies"]
+    check(attached == [{"PolicyName": "AdministratorAccess",
+                        "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}],
+          f"AWS managed policy attachable: {attached}")
+    roles = discovered(cfg, "AWS::IAM::Role")
+    check(roles == [{"resourceType": "AWS::IAM::Role", "resourceId": role["RoleId"], "resourceName": "payments-task"}],
+          f"role listed by RoleId: {roles}")
+    item = items_by_name(cfg, "AWS::IAM::Role")["payments-task"]
+    check(item["resourceId"] == role["RoleId"] and item["awsRegion"] == "global", f"role item: {item}")
+    config = json.loads(item["configuration"])
+    check(config["attachedManagedPolicies"] == [{"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                                                 "policyName": "AdministratorAccess"}], f"attached: {config}")
+    inline = config["rolePolicyList"][0]
+    check(inline["policyName"] == "everything" and json.loads(unquote(inline["policyDocument"])) == ADMIN_INLINE,
+          f"inline policy (URL-encoded): {inline}")
+    check(json.loads(unquote(config["assumeRolePolicyDocument"])) == TRUST, "trust policy")
+    check(config["tags"] == [{"key": "team", "value": "payments"}] and config["createDate"].endswith("Z"), "role tags")
+
+    iam.create_role(RoleName="short-lived", AssumeRolePolicyDocument=json.dumps(TRUST))
+    check(len(discovered(cfg, "AWS::IAM::Role")) == 2, "two roles")
+    iam.delete_role(RoleName="short-lived")
+    deleted = [r for r in discovered(cfg, "AWS::IAM::Role", includeDeletedResources=True) if "resourceDeletionTime" in r]
+    check([r["resourceName"] for r in deleted] == ["short-lived"], f"deleted role: {deleted}")
+
+    user_data = base64.b64encode(b"#!/bin/bash\necho ECS_CLUSTER=payments >> /etc/ecs/ecs.config\n").decode()
+    template = ec2.create_launch_template(LaunchTemplateName="ecs-hosts", LaunchTemplateData={
+        "ImageId": "ami-12345678", "UserData": user_data,
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"}})
+    template_id = template["LaunchTemplate"]["LaunchTemplateId"]
+    ec2.create_launch_template_version(LaunchTemplateId=template_id, LaunchTemplateData={
+        "ImageId": "ami-12345678", "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 2}})
+    templates = discovered(cfg, "AWS::EC2::LaunchTemplate")
+    check([(t["resourceId"], t["resourceName"]) for t in templates] == [(template_id, "ecs-hosts")], f"{templates}")
+    lt = json.loads(items_by_name(cfg, "AWS::EC2::LaunchTemplate")["ecs-hosts"]["configuration"])
+    data = lt["LaunchTemplateData"]
+    check(lt["DefaultVersionNumber"] == "1" and lt["LatestVersionNumber"] == "2", f"versions: {lt}")
+    check(data["MetadataOptions"]
+          == {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
+          f"the default version's metadata options: {data}")
+    check("ECS_CLUSTER=payments" in base64.b64decode(data["UserData"]).decode(), "user data (base64)")
+
+
+def test_config_aggregator_inventory(url: str, h: Harness):
+    org = client(url, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    org.create_account(AccountName="member", Email="member@example.com")
+    h.post("/_harness/organizations/pin-account", {"name": "member", "id": ASSUMED_ACCOUNT})
+    cfg = client(url, "config")
+    start_recorder(cfg, {"allSupported": True})
+    member = assumed(url, ASSUMED_ACCOUNT)
+    member_cfg = client(url, "config", **member)
+    start_recorder(member_cfg, {"allSupported": False, "resourceTypes": ["AWS::ECS::Cluster"]})
+    client(url, "ecs", **member).create_cluster(clusterName="member-cluster")
+    cfg.put_configuration_aggregator(ConfigurationAggregatorName="org", OrganizationAggregationSource={
+        "RoleArn": "arn:aws:iam::123456789012:role/aggregator", "AllAwsRegions": True})
+
+    recorders = cfg.list_aggregate_discovered_resources(
+        ConfigurationAggregatorName="org", ResourceType="AWS::Config::ConfigurationRecorder")["ResourceIdentifiers"]
+    check(sorted((r["SourceAccountId"], r["SourceRegion"]) for r in recorders)
+          == [("123456789012", REGION), (ASSUMED_ACCOUNT, REGION)], f"recorders via the aggregator: {recorders}")
+    items = cfg.batch_get_aggregate_resource_config(ConfigurationAggregatorName="org", ResourceIdentifiers=[
+        {k: r[k] for k in ("SourceAccountId", "SourceRegion", "ResourceId", "ResourceType")} for r in recorders])
+    states = {i["accountId"]: json.loads(i["configuration"]) for i in items["BaseConfigurationItems"]}
+    check(states[ASSUMED_ACCOUNT]["Recording"] is True
+          and states[ASSUMED_ACCOUNT]["RecordingGroup"]["ResourceTypes"] == ["AWS::ECS::Cluster"],
+          f"member recorder: {states}")
+    clusters = cfg.list_aggregate_discovered_resources(ConfigurationAggregatorName="org",
+                                                       ResourceType="AWS::ECS::Cluster")["ResourceIdentifiers"]
+    check([(c["SourceAccountId"], c["ResourceId"]) for c in clusters] == [(ASSUMED_ACCOUNT, "member-cluster")],
+          f"member clusters: {clusters}")
+    counts = cfg.get_aggregate_discovered_resource_counts(ConfigurationAggregatorName="org", GroupByKey="ACCOUNT_ID")
+    grouped = {g["GroupName"]: g["ResourceCount"] for g in counts["GroupedResourceCounts"]}
+    check(grouped == {"123456789012": 1, ASSUMED_ACCOUNT: 2}, f"counts by account: {counts}")
+
+    sources = cfg.describe_configuration_aggregator_sources_status(ConfigurationAggregatorName="org")
+    statuses = {(s["SourceType"], s["LastUpdateStatus"]) for s in sources["AggregatedSourceStatusList"]}
+    check(statuses == {("ORGANIZATION", "FAILED")}, f"no trusted access: {statuses}")
+    org.enable_aws_service_access(ServicePrincipal="config.amazonaws.com")
+    sources = cfg.describe_configuration_aggregator_sources_status(ConfigurationAggregatorName="org", Limit=5)
+    first = sources["AggregatedSourceStatusList"]
+    check(len(first) == 5 and sources.get("NextToken") and all(s["LastUpdateStatus"] == "SUCCEEDED" for s in first),
+          f"trusted access: {first}")
+
+    cfg.put_configuration_aggregator(ConfigurationAggregatorName="accounts", AccountAggregationSources=[
+        {"AccountIds": [ASSUMED_ACCOUNT], "AwsRegions": [REGION]}])
+    failed = cfg.describe_configuration_aggregator_sources_status(
+        ConfigurationAggregatorName="accounts")["AggregatedSourceStatusList"]
+    check([(s["SourceId"], s["LastUpdateStatus"]) for s in failed] == [(ASSUMED_ACCOUNT, "FAILED")], f"{failed}")
+    member_cfg.put_aggregation_authorization(AuthorizedAccountId="123456789012", AuthorizedAwsRegion=REGION)
+    ok = cfg.describe_configuration_aggregator_sources_status(ConfigurationAggregatorName="accounts",
+                                                              UpdateStatus=["SUCCEEDED"])["AggregatedSourceStatusList"]
+    check([s["SourceId"] for s in ok] == [ASSUMED_ACCOUNT], f"authorized: {ok}")
+    h.post("/_harness/config/aggregator-source-status", {
+        "accountId": "123456789012", "region": REGION, "aggregatorName": "accounts", "sourceId": ASSUMED_ACCOUNT,
+        "sourceRegion": REGION, "LastUpdateStatus": "OUTDATED"})
+    outdated = cfg.describe_configuration_aggregator_sources_status(
+        ConfigurationAggregatorName="accounts")["AggregatedSourceStatusList"]
+    check([s["LastUpdateStatus"] for s in outdated] == ["OUTDATED"], f"set by the control route: {outdated}")
+
+    channels = cfg.describe_delivery_channel_status()["DeliveryChannelsStatus"]
+    check(channels[0]["name"] == "default" and channels[0]["configHistoryDeliveryInfo"]["lastStatus"] == "Success",
+          f"delivery channel status: {channels}")
+    recorder_status = cfg.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+    check(recorder_status[0]["recording"] is True, f"recorder status (moto): {recorder_status}")
+
+
+def assumed(url: str, account: str) -> dict:
+    creds = client(url, "sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/ecs-harden-audit", RoleSessionName="selftest")["Credentials"]
+    return {"key": creds["AccessKeyId"], "secret": creds["SecretAccessKey"], "token": creds["SessionToken"]}
+
+
+def finding(fid: str, updated: str, account: str = "123456789012", **extra) -> dict:
+    out = {
+        "SchemaVersion": "2018-10-08",
+        "Id": fid,
+        "ProductArn": f"arn:aws:securityhub:{REGION}:{account}:product/{account}/default",
+        "GeneratorId": "ecs-harden/ECS.4",
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": "2024-05-01T12:00:00Z",
+        "UpdatedAt": updated,
+        "Severity": {"Label": "HIGH"},
+        "Title": "ECS.4 containers run without privileges",
+        "Description": "Container web is privileged.",
+        "Resources": [{"Type": "AwsEcsTaskDefinition",
+                       "Id": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"}],
+        "Compliance": {"Status": "FAILED", "SecurityControlId": "ECS.4",
+                       "RelatedRequirements": ["NIST.800-53.r5 AC-6"]},
+    }
+    out.update(extra)
+    return out
+
+
+def test_securityhub(url: str, h: Harness):
+    hub = client(url, "securityhub")
+    out = hub.batch_import_findings(Findings=[finding("f-1", "2024-05-01T12:00:00Z")])
+    check(out["FailedCount"] == 1 and out["FailedFindings"][0]["ErrorCode"] == "InvalidAccess",
+          f"hub not enabled: {out}")
+    check(error_code(lambda: hub.get_findings()) == "InvalidAccessException", "GetFindings without a hub")
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    check(hub.describe_hub()["HubArn"] == f"arn:aws:securityhub:{REGION}:123456789012:hub/default", "DescribeHub")
+
+    out = client(url, "securityhub", validate=False).batch_import_findings(Findings=[
+        finding("f-1", "2024-05-01T12:00:00Z"),
+        finding("f-2", "2024-05-01T12:00:00Z", GeneratorId="ecs-harden/ECS.5", Compliance={"Status": "PASSED"}),
+        {k: v for k, v in finding("f-bad", "2024-05-01T12:00:00Z").items() if k != "Title"},
+        finding("f-long", "2024-05-01T12:00:00Z", Compliance={"Status": "FAILED", "RelatedRequirements": ["r"] * 33}),
+    ])
+    check(out["SuccessCount"] == 2 and out["FailedCount"] == 2, f"two imported: {out}")
+    errors = {f["Id"]: f for f in out["FailedFindings"]}
+    check(errors["f-bad"]["ErrorCode"] == "InvalidInput"
+          and "required property 'Title'" in errors["f-bad"]["ErrorMessage"],
+          f"missing Title: {errors['f-bad']}")
+    check("RelatedRequirements should NOT have more than 32 items" in errors["f-long"]["ErrorMessage"],
+          "33 requirements")
+    stored = hub.get_findings(Filters={"Id": [{"Value": "f-1", "Comparison": "EQUALS"}]})["Findings"]
+    check(len(stored) == 1 and stored[0]["Workflow"] == {"Status": "NEW"} and stored[0]["RecordState"] == "ACTIVE"
+          and stored[0]["FindingProviderFields"]["Severity"]["Label"] == "HIGH"
+          and stored[0]["Severity"]["Normalized"] == 70 and stored[0]["Region"] == REGION, f"stored: {stored}")
+
+    # Re-importing the same Id updates it; an older UpdatedAt is ignored; Workflow from the provider is ignored.
+    hub.batch_import_findings(Findings=[finding("f-1", "2024-05-02T12:00:00Z", Title="ECS.4 (updated)",
+                                                Workflow={"Status": "SUPPRESSED"})])
+    hub.batch_import_findings(Findings=[finding("f-1", "2024-04-30T12:00:00Z", Title="stale")])
+    all_findings = hub.get_findings()["Findings"]
+    check(len(all_findings) == 2, f"no duplicate: {[f['Id'] for f in all_findings]}")
+    f1 = next(f for f in all_findings if f["Id"] == "f-1")
+    check(f1["Title"] == "ECS.4 (updated)" and f1["Workflow"]["Status"] == "NEW"
+          and f1["UpdatedAt"] == "2024-05-02T12:00:00Z",
+          f"update rules: {f1}")
+
+    wrong = finding("f-3", "2024-05-01T12:00:00Z", ProductArn="arn:aws:securityhub:us-east-1::product/aws/securityhub")
+    check(error_code(lambda: hub.batch_import_findings(Findings=[wrong])) == "AccessDeniedException",
+          "not the caller's default product")
+    many = [finding(f"m-{i}", "2024-05-01T12:00:00Z") for i in range(101)]
+    check(error_code(lambda: hub.batch_import_findings(Findings=many)) == "InvalidInputException", "101 findings")
+
+    resolved = hub.batch_update_findings(
+        FindingIdentifiers=[{"Id": "f-1", "ProductArn": f1["ProductArn"]},
+                            {"Id": "nope", "ProductArn": f1["ProductArn"]}],
+        Workflow={"Status": "RESOLVED"}, Note={"Text": "fixed in revision 4", "UpdatedBy": "ecs-harden"})
+    check(resolved["ProcessedFindings"] == [{"Id": "f-1", "ProductArn": f1["ProductArn"]}]
+          and resolved["UnprocessedFindings"][0]["ErrorCode"] == "FindingNotFound", f"update: {resolved}")
+    f1 = hub.get_findings(Filters={"WorkflowStatus": [{"Value": "RESOLVED", "Comparison": "EQUALS"}]})["Findings"]
+    check([f["Id"] for f in f1] == ["f-1"] and f1[0]["Note"]["Text"] == "fixed in revision 4"
+          and f1[0]["UpdatedAt"] == "2024-05-02T12:00:00Z", f"resolved, UpdatedAt unchanged: {f1}")
+    # PASSED -> FAILED on f-2 after it was resolved: back to NEW.
+    f2_arn = f1[0]["ProductArn"]
+    hub.batch_update_findings(FindingIdentifiers=[{"Id": "f-2", "ProductArn": f2_arn}], Workflow={"Status": "RESOLVED"})
+    hub.batch_import_findings(Findings=[finding("f-2", "2024-05-03T12:00:00Z", GeneratorId="ecs-harden/ECS.5")])
+    f2 = hub.get_findings(Filters={"GeneratorId": [{"Value": "ecs-harden/ECS.5", "Comparison": "EQUALS"}]})["Findings"]
+    check(f2[0]["Workflow"]["Status"] == "NEW", f"failing again reopens: {f2}")
+    hub.batch_import_findings(Findings=[finding("f-1", "2024-05-04T12:00:00Z", RecordState="ARCHIVED",
+                                                Compliance={"Status": "PASSED"})])
+    active = hub.get_findings(Filters={"RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+                                       "ProductArn": [{"Value": f2_arn, "Comparison": "EQUALS"}]})["Findings"]
+    check([f["Id"] for f in active] == ["f-2"], f"archived f-1 filtered out: {[f['Id'] for f in active]}")
+    passed = hub.get_findings(Filters={"ComplianceStatus": [{"Value": "PASSED", "Comparison": "EQUALS"}]})["Findings"]
+    check([f["Id"] for f in passed] == ["f-1"] and passed[0]["Workflow"]["Status"] == "RESOLVED", f"{passed}")
+    not_f1 = hub.get_findings(Filters={"Id": [{"Value": "f-1", "Comparison": "NOT_EQUALS"}]})["Findings"]
+    check([f["Id"] for f in not_f1] == ["f-2"], "NOT_EQUALS")
+
+    pages = list(hub.get_paginator("get_findings").paginate(PaginationConfig={"PageSize": 1}))
+    check([len(p["Findings"]) for p in pages] == [1, 1], f"pages of one: {[len(p['Findings']) for p in pages]}")
+    check(error_code(lambda: hub.get_findings(MaxResults=101)) == "InvalidInputException", "MaxResults 101")
+
+    h.post("/_harness/faults", [{"service": "securityhub", "action": "BatchImportFindings", "throttle": 1},
+                                {"action": "BatchImportFindings", "failFindings": 1, "failOnly": 1}])
+    try:
+        hub.batch_import_findings(Findings=[finding("f-1", "2024-05-05T12:00:00Z")])
+        raise AssertionError("throttle fault not applied")
+    except ClientError as err:
+        check(err.response["Error"]["Code"] == "TooManyRequestsException"
+              and err.response["ResponseMetadata"]["HTTPStatusCode"] == 429, f"429: {err.response}")
+    partial = hub.batch_import_findings(Findings=[finding("f-9", "2024-05-05T12:00:00Z"),
+                                                  finding("f-10", "2024-05-05T12:00:00Z")])
+    check(partial["FailedCount"] == 1 and partial["FailedFindings"][0]["Id"] == "f-9", f"failFindings: {partial}")
+    actions = [(c["action"], c["status"], c["fault"]) for c in h.get("/_harness/calls?service=securityhub")["calls"]]
+    check(("BatchImportFindings", 429, "throttle") in actions and ("GetFindings", 200, None) in actions
+          and ("BatchUpdateFindings", 200, None) in actions, f"REST calls recorded with actions: {actions}")
+
+    other = client(url, "securityhub", **assumed(url, ASSUMED_ACCOUNT))
+    other.enable_security_hub()
+    check(other.get_findings()["Findings"] == [], "findings are per account")
+    view = h.get("/_harness/securityhub/findings?accountId=123456789012")["findings"]
+    check(sorted(v["finding"]["Id"] for v in view) == ["f-1", "f-10", "f-2"], f"control view: {view}")
+
+
+def test_account_regions(url: str, h: Harness):
+    account = client(url, "account")
+    regions = {r["RegionName"]: r["RegionOptStatus"] for r in account.list_regions()["Regions"]}
+    check(regions["us-east-1"] == "ENABLED_BY_DEFAULT" and regions["af-south-1"] == "DISABLED", f"{regions}")
+    opt_in = account.list_regions(RegionOptStatusContains=["DISABLED"])["Regions"]
+    check("il-central-1" in [r["RegionName"] for r in opt_in] and "eu-west-1" not in [r["RegionName"] for r in opt_in],
+          "opt-in Regions filter")
+    pages = list(account.get_paginator("list_regions").paginate(PaginationConfig={"PageSize": 10}))
+    check(sum(len(p["Regions"]) for p in pages) == len(regions) and len(pages) > 1, "pagination")
+    account.enable_region(RegionName="af-south-1")
+    first = account.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"]
+    second = account.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"]
+    check((first, second) == ("ENABLING", "ENABLED"), f"enable transition: {first}, {second}")
+    check(error_code(lambda: account.enable_region(RegionName="us-east-1")) == "ValidationException", "default Region")
+    h.post("/_harness/account/regions", {"accountId": "123456789012", "region": "me-south-1", "status": "DISABLING"})
+    check(account.get_region_opt_status(RegionName="me-south-1")["RegionOptStatus"] == "DISABLING", "control route")
+
+    org = client(url, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    org.create_account(AccountName="member", Email="member@example.com")
+    h.post("/_harness/organizations/pin-account", {"name": "member", "id": ASSUMED_ACCOUNT})
+    check(error_code(lambda: account.get_region_opt_status(AccountId=ASSUMED_ACCOUNT, RegionName="af-south-1"))
+          == "AccessDeniedException", "member account without trusted access")
+    org.enable_aws_service_access(ServicePrincipal="account.amazonaws.com")
+    check(account.get_region_opt_status(AccountId=ASSUMED_ACCOUNT, RegionName="af-south-1")["RegionOptStatus"]
+          == "DISABLED", "member account's own status")
+    h.post("/_harness/faults", {"action": "ListRegions", "throttle": 1})
+    check(error_code(lambda: account.list_regions()) == "TooManyRequestsException", "throttled ListRegions")
+
+
+def test_doctor_reads(url: str, h: Harness):
+    org = client(url, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    org.create_account(AccountName="audit", Email="audit@example.com")
+    h.post("/_harness/organizations/pin-account", {"name": "audit", "id": ASSUMED_ACCOUNT})
+    for principal in ("config-multiaccountsetup.amazonaws.com", "member.org.stacksets.cloudformation.amazonaws.com"):
+        org.enable_aws_service_access(ServicePrincipal=principal)
+    access = org.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
+    enabled = [s["ServicePrincipal"] for s in access]
+    check(enabled == ["config-multiaccountsetup.amazonaws.com", "member.org.stacksets.cloudformation.amazonaws.com"],
+          f"trusted access: {enabled}")
+    for principal in ("config.amazonaws.com", "config-multiaccountsetup.amazonaws.com",
+                      "member.org.stacksets.cloudformation.amazonaws.com"):
+        org.register_delegated_administrator(AccountId=ASSUMED_ACCOUNT, ServicePrincipal=principal)
+    admins = org.list_delegated_administrators(ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com")
+    check([a["Id"] for a in admins["DelegatedAdministrators"]] == [ASSUMED_ACCOUNT], f"StackSets admin: {admins}")
+    services = org.list_delegated_services_for_account(AccountId=ASSUMED_ACCOUNT)["DelegatedServices"]
+    check(sorted(s["ServicePrincipal"] for s in services) == ["config-multiaccountsetup.amazonaws.com",
+          "config.amazonaws.com", "member.org.stacksets.cloudformation.amazonaws.com"], f"services: {services}")
+    check(error_code(lambda: org.register_delegated_administrator(
+        AccountId=ASSUMED_ACCOUNT, ServicePrincipal="bogus.amazonaws.com")) == "InvalidInputException", "bad principal")
+    check(len(org.list_delegated_administrators()["DelegatedAdministrators"]) == 1, "no half-registered admin")
+
+    iam = client(url, "iam")
+    check(error_code(lambda: iam.get_role(RoleName="ecs-harden-member")) == "NoSuchEntity", "role name free")
+    iam.create_role(RoleName="ecs-harden-member", AssumeRolePolicyDocument=json.dumps(TRUST))
+    check(iam.get_role(RoleName="ecs-harden-member")["Role"]["RoleName"] == "ecs-harden-member", "role name taken")
+
+    cfn, ssm = client(url, "cloudformation"), client(url, "ssm")
+    check(error_code(lambda: cfn.describe_stacks(StackName="CDKToolkit")) == "ValidationError", "no bootstrap stack")
+    check(error_code(lambda: ssm.get_parameter(Name="/cdk-bootstrap/hnb659fds/version")) == "ParameterNotFound",
+          "no bootstrap version")
+    cfn.create_stack(StackName="CDKToolkit", TemplateBody=json.dumps({
+        "Resources": {"CdkBootstrapVersion": {"Type": "AWS::SSM::Parameter", "Properties": {
+            "Type": "String", "Name": "/cdk-bootstrap/hnb659fds/version", "Value": "21"}}},
+        "Outputs": {"BootstrapVersion": {"Value": {"Fn::GetAtt": ["CdkBootstrapVersion", "Value"]}}}}))
+    stack = cfn.describe_stacks(StackName="CDKToolkit")["Stacks"][0]
+    check(stack["StackStatus"] == "CREATE_COMPLETE"
+          and stack["Outputs"] == [{"OutputKey": "BootstrapVersion", "OutputValue": "21"}], f"stack: {stack}")
+    check(ssm.get_parameter(Name="/cdk-bootstrap/hnb659fds/version")["Parameter"]["Value"] == "21", "bootstrap version")
+
+
 TESTS = [
     test_put_and_query,
     test_validation,
@@ -366,6 +909,14 @@ TESTS = [
     test_ecs_realism,
     test_assumed_role,
     test_config_history,
+    test_config_inventory_ecs,
+    test_config_inventory_limits_and_faults,
+    test_config_inventory_recording_group,
+    test_config_inventory_iam_and_launch_templates,
+    test_config_aggregator_inventory,
+    test_securityhub,
+    test_account_regions,
+    test_doctor_reads,
 ]
 
 

@@ -75,9 +75,8 @@ def validation(message: str) -> AwsError:
 
 def target_account(req: Any, body: dict[str, Any]) -> str:
     """The account a call acts on: AccountId (a member, when the caller may act for it) or the caller."""
-    from moto.organizations.models import organizations_backends
-
     from config_inventory import organization_accounts
+    from moto.organizations.models import organizations_backends
 
     wanted = body.get("AccountId")
     if wanted is None or wanted == req.account_id:

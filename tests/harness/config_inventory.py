@@ -442,6 +442,8 @@ def launch_template_resource(account: str, region: str, template: Any) -> Resour
             data["TagSpecifications"] = specs
         else:
             data.pop("TagSpecifications", None)
+        if not INVENTORY.options["launchTemplateUserData"]:
+            data.pop("UserData", None)
         return {
             "Id": template.id,
             "LaunchTemplateName": template.name,
@@ -590,6 +592,8 @@ class Inventory:
         self.synced: dict[tuple[str, str, str], tuple[int, dict[str, Resource]]] = {}
         # (aggregator ARN, source id, Region) -> {LastUpdateStatus, LastErrorCode, LastErrorMessage}
         self.source_status: dict[tuple[str, str, str], dict[str, str]] = {}
+        # Choices where AWS's documentation leaves the item's content open (POST /_harness/config/options).
+        self.options: dict[str, bool] = {"launchTemplateUserData": True}
 
     def sync(self, account: str, region: str, rtype: str) -> tuple[dict[str, Known], dict[str, Resource]]:
         """Brings what Config knows of (account, Region, type) up to moto's present state."""
@@ -1221,6 +1225,18 @@ def set_source_status(data: Any) -> dict[str, Any]:
             entry
         )
     return {"sourceStatuses": len(INVENTORY.source_status)}
+
+
+def set_options(data: Any) -> dict[str, Any]:
+    """POST /_harness/config/options: {"launchTemplateUserData": false} leaves UserData out of
+    launch template items (Config's searchable schema lists no UserData; the content is unverified)."""
+    if not isinstance(data, dict) or any(
+        key not in INVENTORY.options or not isinstance(value, bool) for key, value in data.items()
+    ):
+        raise ValueError(f"options are booleans among: {', '.join(INVENTORY.options)}")
+    INVENTORY.options.update(data)
+    INVENTORY.generation += 1
+    return {"options": INVENTORY.options}
 
 
 def known_view() -> dict[str, Any]:

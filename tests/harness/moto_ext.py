@@ -45,15 +45,6 @@ if __name__ == "__main__":
     for _sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(_sig, lambda signum, frame: STOP.set())
 
-from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
-from moto.iam.models import get_account_id_from  # noqa: E402
-from moto.moto_server.werkzeug_app import (  # noqa: E402
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import make_server  # noqa: E402
-
 import account_regions  # noqa: E402
 import config_inventory  # noqa: E402
 import moto_patches  # noqa: E402
@@ -67,6 +58,14 @@ from harness_common import (  # noqa: E402
     required_string,
     to_epoch,
 )
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.iam.models import get_account_id_from  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server  # noqa: E402
 
 JSON_CT = "application/x-amz-json-1.1"
 
@@ -903,6 +902,8 @@ def control(method: str, path: str, query: dict[str, list[str]], body: bytes):
                 return 200, {"ok": True}
             if route == "/config/inventory" and method == "GET":
                 return 200, config_inventory.known_view()
+            if route == "/config/options" and method == "POST":
+                return 200, config_inventory.set_options(data)
             if route == "/config/aggregator-source-status" and method == "POST":
                 return 200, config_inventory.set_source_status(one_or_many(data, "statuses"))
             if route == "/securityhub/findings" and method == "GET":

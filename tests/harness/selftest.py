@@ -621,7 +621,8 @@ def test_config_inventory_iam_and_launch_templates(url: str, h: Harness):
     iam.create_role(RoleName="short-lived", AssumeRolePolicyDocument=json.dumps(TRUST))
     check(len(discovered(cfg, "AWS::IAM::Role")) == 2, "two roles")
     iam.delete_role(RoleName="short-lived")
-    deleted = [r for r in discovered(cfg, "AWS::IAM::Role", includeDeletedResources=True) if "resourceDeletionTime" in r]
+    deleted = [r for r in discovered(cfg, "AWS::IAM::Role", includeDeletedResources=True)
+               if "resourceDeletionTime" in r]
     check([r["resourceName"] for r in deleted] == ["short-lived"], f"deleted role: {deleted}")
 
     user_data = base64.b64encode(b"#!/bin/bash\necho ECS_CLUSTER=payments >> /etc/ecs/ecs.config\n").decode()
@@ -640,6 +641,11 @@ def test_config_inventory_iam_and_launch_templates(url: str, h: Harness):
           == {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
           f"the default version's metadata options: {data}")
     check("ECS_CLUSTER=payments" in base64.b64decode(data["UserData"]).decode(), "user data (base64)")
+    h.post("/_harness/config/options", {"launchTemplateUserData": False})
+    without = json.loads(items_by_name(cfg, "AWS::EC2::LaunchTemplate")["ecs-hosts"]["configuration"])
+    check("UserData" not in without["LaunchTemplateData"]
+          and without["LaunchTemplateData"]["ImageId"] == "ami-12345678",
+          f"UserData left out on request: {without}")
 
 
 def test_config_aggregator_inventory(url: str, h: Harness):

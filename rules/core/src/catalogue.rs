@@ -199,35 +199,8 @@ fn short_type(resource_type: ResourceType) -> &'static str {
     }
 }
 
-/// Every control, in catalogue order.
-pub static CATALOGUE: &[&Control] = &[
-    &controls::ecs_2::CONTROL,
-    &controls::ecs_3::CONTROL,
-    &controls::ecs_4::CONTROL,
-    &controls::ecs_5::CONTROL,
-    &controls::ecs_8::CONTROL,
-    &controls::ecs_9::CONTROL,
-    &controls::ecs_10::CONTROL,
-    &controls::ecs_12::CONTROL,
-    &controls::ecs_13::CONTROL,
-    &controls::ecs_14::CONTROL,
-    &controls::ecs_15::CONTROL,
-    &controls::ecs_16::CONTROL,
-    &controls::ecs_17::CONTROL,
-    &controls::ecs_18::CONTROL,
-    &controls::ecs_19::CONTROL,
-    &controls::ecs_20::CONTROL,
-    &controls::ecs_21::CONTROL,
-    &controls::harden_1::CONTROL,
-    &controls::harden_2::CONTROL,
-    &controls::harden_3::CONTROL,
-    &controls::harden_4::CONTROL,
-    &controls::harden_5::CONTROL,
-    &controls::harden_6::CONTROL,
-    &controls::harden_7::CONTROL,
-    &controls::harden_8::CONTROL,
-    &controls::harden_9::CONTROL,
-];
+/// Every control, in catalogue order (the list is written once, in `crate::controls`).
+pub static CATALOGUE: &[&Control] = controls::ALL;
 
 /// Looks a control up by id (`ECS.4`, case-insensitive) or by Config rule name.
 pub fn find(id_or_rule: &str) -> Option<&'static Control> {

@@ -216,7 +216,11 @@ pub fn handle_hook(request: &Value, config: &GateConfig) -> Value {
         properties,
         ResourceType::TaskDefinition,
         logical_id,
-        &Deployment { account, region },
+        &Deployment {
+            account,
+            region,
+            ..Deployment::default()
+        },
         "$.requestData.targetModel.resourceProperties",
     ) {
         Ok(resource) => resource,

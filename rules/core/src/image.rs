@@ -1,42 +1,115 @@
-//! Container image references: registry host, tag and digest, and registry globs.
+//! Container image references: registry host, tag and digest, and registry globs. Images may be
+//! only partly known (`${Repo}:latest`, `${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app`):
+//! what the known parts settle is known, and an unresolved part is never read as a tag or a
+//! registry.
 
-use crate::parse::tree::{OWN_ACCOUNT_MARKER, OWN_REGION_MARKER};
+use crate::model::{Field, Hole, Part, Text};
+
+/// Stand-ins for the unresolved parts of an image while it is taken apart. They are private-use
+/// characters, which no image reference contains.
+const OWN_ACCOUNT: char = '\u{E000}';
+const OWN_REGION: char = '\u{E001}';
+const UNRESOLVED: char = '\u{E002}';
 
 /// The parts of an image reference such as
 /// `111122223333.dkr.ecr.us-east-1.amazonaws.com/app/api:2.1@sha256:…`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageRef<'a> {
+pub struct ImageRef {
     /// Registry host, with its port when one is given; `docker.io` for Docker Hub short names.
-    pub registry: &'a str,
-    pub tag: Option<&'a str>,
-    pub digest: Option<&'a str>,
+    pub registry: Field<Registry>,
+    pub tag: Field<String>,
+    pub digest: Field<String>,
+}
+
+/// A registry host whose account and Region labels may be the resource's own, unresolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registry(String);
+
+impl Registry {
+    /// The host as a person reads it.
+    pub fn display(&self) -> String {
+        self.0
+            .replace(OWN_ACCOUNT, "${AWS::AccountId}")
+            .replace(OWN_REGION, "${AWS::Region}")
+    }
 }
 
 /// Docker Hub, the registry of short names such as `nginx:1.27` or `bitnami/redis:7.4`.
 pub const DOCKER_HUB: &str = "docker.io";
 
-pub fn parse_image(image: &str) -> ImageRef<'_> {
-    let (name, digest) = match image.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (image, None),
-    };
-    let (registry, path) = match name.split_once('/') {
-        Some((first, rest))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
-            (first, rest)
+fn render(image: &Text) -> String {
+    let mut out = String::new();
+    for part in image.parts() {
+        match part {
+            Part::Literal(text) => out.push_str(text),
+            Part::Hole(Hole::OwnAccount) => out.push(OWN_ACCOUNT),
+            Part::Hole(Hole::OwnRegion) => out.push(OWN_REGION),
+            Part::Hole(Hole::Parameter(_) | Hole::Expression(_)) => out.push(UNRESOLVED),
         }
-        _ => (DOCKER_HUB, name),
+    }
+    out
+}
+
+/// Takes an image reference apart.
+pub fn parse_image(image: &Text) -> ImageRef {
+    let rendered = render(image);
+    let (name, digest) = match rendered.split_once('@') {
+        Some((name, digest)) => {
+            let digest = if !digest.contains(UNRESOLVED) {
+                Field::Known(digest.to_string())
+            } else if digest.starts_with("sha256:") {
+                // The algorithm is written; only the hash is unresolved.
+                Field::Known("sha256:".to_string())
+            } else {
+                Field::Unknown
+            };
+            (name, digest)
+        }
+        None => {
+            let last = rendered.rsplit('/').next().unwrap_or(&rendered);
+            // An unresolved part at the end of the name may hold `@sha256:…`; one followed by
+            // a written `:tag` cannot.
+            let open_end = last
+                .rsplit(UNRESOLVED)
+                .next()
+                .is_some_and(|after| !after.contains(':'));
+            let digest = if last.contains(UNRESOLVED) && open_end {
+                Field::Unknown
+            } else {
+                Field::Absent
+            };
+            (rendered.as_str(), digest)
+        }
     };
-    let last = path.rsplit('/').next().unwrap_or(path);
-    let tag = last
-        .split_once(':')
-        .map(|(_, tag)| tag)
-        .filter(|t| !t.is_empty());
+    let registry = match name.split_once('/') {
+        Some((first, _)) if first.contains(UNRESOLVED) => Field::Unknown,
+        Some((first, _))
+            if first.contains('.')
+                || first.contains(':')
+                || first == "localhost"
+                || first.contains(OWN_ACCOUNT) =>
+        {
+            Field::Known(Registry(first.to_string()))
+        }
+        Some(_) => Field::Known(Registry(DOCKER_HUB.to_string())),
+        None if name.contains(UNRESOLVED) => Field::Unknown,
+        None => Field::Known(Registry(DOCKER_HUB.to_string())),
+    };
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let tag = match last.rsplit_once(':') {
+        Some((_, tag)) if tag.contains(UNRESOLVED) => Field::Unknown,
+        Some((_, "")) => Field::Absent,
+        Some((_, tag)) => Field::Known(tag.to_string()),
+        None if last.contains(UNRESOLVED) => Field::Unknown,
+        None => Field::Absent,
+    };
     ImageRef {
         registry,
         tag,
-        digest: digest.filter(|d| !d.is_empty()),
+        digest: match digest {
+            Field::Known(d) if d.is_empty() => Field::Absent,
+            other => other,
+        },
     }
 }
 
@@ -50,14 +123,15 @@ pub enum Match {
 
 /// Whether a registry host matches an `allowedRegistries` glob: `*` matches within one DNS
 /// label, `{account}`/`{region}` are the resource's own (any 12-digit id / any Region when
-/// unknown). A host label that is an unresolved `${AWS::AccountId}`/`${AWS::Region}` matches
-/// the corresponding placeholder or `*`, and is unknown against anything else.
+/// unknown). A host label that is the unresolved own account or Region matches the
+/// corresponding placeholder or `*`, and is unknown against anything else.
 pub fn registry_matches(
-    host: &str,
+    registry: &Registry,
     pattern: &str,
     account: Option<&str>,
     region: Option<&str>,
 ) -> Match {
+    let host = registry.0.as_str();
     let with_port = host_matches(host, pattern, account, region);
     if with_port == Match::Yes {
         return Match::Yes;
@@ -80,13 +154,13 @@ fn host_matches(host: &str, pattern: &str, account: Option<&str>, region: Option
     }
     let mut result = Match::Yes;
     for (label, glob) in host_labels.iter().zip(&pattern_labels) {
-        let m = if *label == OWN_ACCOUNT_MARKER {
+        let m = if label.len() == OWN_ACCOUNT.len_utf8() && label.starts_with(OWN_ACCOUNT) {
             match *glob {
                 "{account}" | "*" => Match::Yes,
                 "{region}" => Match::No,
                 _ => Match::Unknown,
             }
-        } else if *label == OWN_REGION_MARKER {
+        } else if label.len() == OWN_REGION.len_utf8() && label.starts_with(OWN_REGION) {
             match *glob {
                 "{region}" | "*" => Match::Yes,
                 "{account}" => Match::No,
@@ -94,7 +168,7 @@ fn host_matches(host: &str, pattern: &str, account: Option<&str>, region: Option
             }
         } else if glob_label(label.as_bytes(), glob.as_bytes(), account, region) {
             Match::Yes
-        } else if label.contains(OWN_ACCOUNT_MARKER) || label.contains(OWN_REGION_MARKER) {
+        } else if label.contains(OWN_ACCOUNT) || label.contains(OWN_REGION) {
             // Part of the label is the unknown account or Region (`acme-${AWS::Region}`).
             Match::Unknown
         } else {
@@ -162,41 +236,103 @@ fn is_region(text: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn literal(image: &str) -> ImageRef {
+        parse_image(&Text::literal(image))
+    }
+
+    fn registry(host: &str) -> Registry {
+        Registry(host.to_string())
+    }
+
     #[test]
     fn docker_hub_short_names() {
-        assert_eq!(parse_image("nginx:1.27.3-alpine").registry, DOCKER_HUB);
-        assert_eq!(parse_image("bitnami/redis:7.4.2").registry, DOCKER_HUB);
-        assert_eq!(parse_image("nginx").tag, None);
+        assert_eq!(
+            literal("nginx:1.27.3-alpine").registry,
+            Field::Known(registry(DOCKER_HUB))
+        );
+        assert_eq!(
+            literal("bitnami/redis:7.4.2").registry,
+            Field::Known(registry(DOCKER_HUB))
+        );
+        assert_eq!(literal("nginx").tag, Field::Absent);
     }
 
     #[test]
     fn a_registry_port_is_not_a_tag() {
-        let image = parse_image("registry.acme.internal:5000/reports/builder");
-        assert_eq!(image.registry, "registry.acme.internal:5000");
-        assert_eq!(image.tag, None);
-        let image = parse_image("registry.acme.internal:5000/reports/builder:2.0@sha256:abc");
-        assert_eq!(image.tag, Some("2.0"));
-        assert_eq!(image.digest, Some("sha256:abc"));
+        let image = literal("registry.acme.internal:5000/reports/builder");
+        assert_eq!(
+            image.registry,
+            Field::Known(registry("registry.acme.internal:5000"))
+        );
+        assert_eq!(image.tag, Field::Absent);
+        let image = literal("registry.acme.internal:5000/reports/builder:2.0@sha256:abc");
+        assert_eq!(image.tag, Field::Known("2.0".into()));
+        assert_eq!(image.digest, Field::Known("sha256:abc".into()));
+    }
+
+    fn sub(parts: Vec<Part>) -> ImageRef {
+        parse_image(&Text::from_parts(parts))
+    }
+
+    fn lit(text: &str) -> Part {
+        Part::Literal(text.into())
+    }
+
+    fn expr(name: &str) -> Part {
+        Part::Hole(Hole::Expression(format!("!Ref {name}")))
+    }
+
+    #[test]
+    fn known_parts_settle_what_they_can() {
+        // ${Repo}:latest is tagged latest whatever Repo is; nothing is known of its registry.
+        let image = sub(vec![expr("Repo"), lit(":latest")]);
+        assert_eq!(image.tag, Field::Known("latest".into()));
+        assert_eq!(image.digest, Field::Absent);
+        assert_eq!(image.registry, Field::Unknown);
+        // The account's own ECR, unresolved: no tag, and the registry is the own account's.
+        let image = sub(vec![
+            Part::Hole(Hole::OwnAccount),
+            lit(".dkr.ecr."),
+            Part::Hole(Hole::OwnRegion),
+            lit(".amazonaws.com/app"),
+        ]);
+        assert_eq!(image.tag, Field::Absent);
+        assert_eq!(image.digest, Field::Absent);
+        assert!(matches!(image.registry, Field::Known(_)));
+        // An unresolved part is never a tag, a digest or a registry.
+        let image = sub(vec![expr("Image")]);
+        assert_eq!(
+            (image.registry, image.tag, image.digest),
+            (Field::Unknown, Field::Unknown, Field::Unknown)
+        );
+        let image = sub(vec![lit("acme.io/app:"), expr("Tag")]);
+        assert_eq!(image.tag, Field::Unknown);
+        assert_eq!(image.registry, Field::Known(registry("acme.io")));
+        let image = sub(vec![expr("Registry"), lit("/team/app")]);
+        assert_eq!(image.tag, Field::Absent);
+        assert_eq!(image.registry, Field::Unknown);
+        let image = sub(vec![lit("acme.io/app@sha256:"), expr("Digest")]);
+        assert_eq!(image.digest, Field::Known("sha256:".into()));
     }
 
     #[test]
     fn globs_stay_within_a_label() {
-        let host = "111122223333.dkr.ecr.us-east-1.amazonaws.com";
+        let host = registry("111122223333.dkr.ecr.us-east-1.amazonaws.com");
         assert_eq!(
-            registry_matches(host, "*.amazonaws.com", None, None),
+            registry_matches(&host, "*.amazonaws.com", None, None),
             Match::No
         );
         assert_eq!(
-            registry_matches(host, "*.dkr.ecr.us-east-1.amazonaws.com", None, None),
+            registry_matches(&host, "*.dkr.ecr.us-east-1.amazonaws.com", None, None),
             Match::Yes
         );
         assert_eq!(
-            registry_matches(host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
+            registry_matches(&host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
             Match::Yes
         );
         assert_eq!(
             registry_matches(
-                host,
+                &host,
                 "{account}.dkr.ecr.{region}.amazonaws.com",
                 Some("444455556666"),
                 Some("us-east-1")
@@ -205,7 +341,7 @@ mod tests {
         );
         assert_eq!(
             registry_matches(
-                "12345.dkr.ecr.us-east-1.amazonaws.com",
+                &registry("12345.dkr.ecr.us-east-1.amazonaws.com"),
                 "{account}.dkr.ecr.{region}.amazonaws.com",
                 None,
                 None
@@ -215,21 +351,33 @@ mod tests {
     }
 
     #[test]
-    fn unresolved_pseudo_parameters() {
-        let host = "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com";
+    fn unresolved_own_account_and_region() {
+        let image = sub(vec![
+            Part::Hole(Hole::OwnAccount),
+            lit(".dkr.ecr."),
+            Part::Hole(Hole::OwnRegion),
+            lit(".amazonaws.com/app:1"),
+        ]);
+        let Field::Known(host) = image.registry else {
+            panic!("registry should be known")
+        };
         assert_eq!(
-            registry_matches(host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
+            host.display(),
+            "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com"
+        );
+        assert_eq!(
+            registry_matches(&host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
             Match::Yes
         );
         assert_eq!(
             registry_matches(
-                host,
+                &host,
                 "111122223333.dkr.ecr.us-east-1.amazonaws.com",
                 None,
                 None
             ),
             Match::Unknown
         );
-        assert_eq!(registry_matches(host, "ghcr.io", None, None), Match::No);
+        assert_eq!(registry_matches(&host, "ghcr.io", None, None), Match::No);
     }
 }

@@ -66,6 +66,180 @@ impl Field<String> {
     }
 }
 
+/// A text value that may be only partly known: literal parts and unresolved parts (a
+/// CloudFormation `${Repo}` inside `Fn::Sub`, a `{{resolve:…}}` dynamic reference, a Terraform
+/// variable). `${Repo}:latest` is certainly tagged `latest`; `${Repo}` alone says nothing.
+/// Two unresolved parts written the same way (`!GetAtt AppRole.Arn` twice) have the same value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Text {
+    parts: Vec<Part>,
+}
+
+/// One piece of a [`Text`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    Literal(String),
+    Hole(Hole),
+}
+
+/// An unresolved piece of text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Hole {
+    /// The account the resource is deployed to (`${AWS::AccountId}`), when the document does
+    /// not say which.
+    OwnAccount,
+    /// The Region the resource is deployed to (`${AWS::Region}`), when unknown.
+    OwnRegion,
+    /// A template parameter (`!Ref Name` where the template declares `Name` under
+    /// `Parameters`): unknown here, a literal once deployed.
+    Parameter(String),
+    /// Any other unresolved expression, written canonically (`!Ref Repo`, `!GetAtt Role.Arn`,
+    /// `{{resolve:ssm:/app/image}}`, `var.image`): equal expressions have equal values.
+    Expression(String),
+}
+
+impl Text {
+    /// A fully known text.
+    pub fn literal(text: impl Into<String>) -> Text {
+        Text::from_parts([Part::Literal(text.into())])
+    }
+
+    /// A text that is one unresolved expression.
+    pub fn expression(expression: impl Into<String>) -> Text {
+        Text::from_parts([Part::Hole(Hole::Expression(expression.into()))])
+    }
+
+    /// Joins parts, merging neighbouring literals and dropping empty ones.
+    pub fn from_parts(parts: impl IntoIterator<Item = Part>) -> Text {
+        let mut out: Vec<Part> = Vec::new();
+        for part in parts {
+            match (out.last_mut(), part) {
+                (_, Part::Literal(text)) if text.is_empty() => {}
+                (Some(Part::Literal(last)), Part::Literal(text)) => last.push_str(&text),
+                (_, part) => out.push(part),
+            }
+        }
+        Text { parts: out }
+    }
+
+    pub fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    /// The whole text, when no part of it is unresolved.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Literal(text)] => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    pub fn has_holes(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Hole(_)))
+    }
+
+    /// Whether the deployed resource holds this text written out: every part is literal, the
+    /// own account or Region, or a template parameter (CloudFormation writes their values in).
+    pub fn is_literal_once_deployed(&self) -> bool {
+        !self
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Hole(Hole::Expression(_))))
+    }
+
+    /// The literal text after the last unresolved part (all of it when fully known).
+    pub fn known_suffix(&self) -> &str {
+        match self.parts.last() {
+            Some(Part::Literal(text)) => text,
+            _ => "",
+        }
+    }
+
+    /// The literal text before the first unresolved part (all of it when fully known).
+    pub fn known_prefix(&self) -> &str {
+        match self.parts.first() {
+            Some(Part::Literal(text)) => text,
+            _ => "",
+        }
+    }
+}
+
+impl fmt::Display for Text {
+    /// The text as a person reads it: unresolved parts as `${…}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => f.write_str(text)?,
+                Part::Hole(Hole::OwnAccount) => f.write_str("${AWS::AccountId}")?,
+                Part::Hole(Hole::OwnRegion) => f.write_str("${AWS::Region}")?,
+                Part::Hole(Hole::Parameter(name)) => write!(f, "${{{name}}}")?,
+                Part::Hole(Hole::Expression(expression)) => {
+                    let short = expression
+                        .strip_prefix("!Ref ")
+                        .or_else(|| expression.strip_prefix("!GetAtt "))
+                        .filter(|name| name.len() <= 60)
+                        .unwrap_or("…");
+                    write!(f, "${{{short}}}")?
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A list whose entries may not all be known: `incomplete` is set when some entries (or the
+/// whole list) are unresolved, so what is missing may hold what a control looks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub incomplete: bool,
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List {
+            items: Vec::new(),
+            incomplete: false,
+        }
+    }
+}
+
+impl<T> List<T> {
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(items: Vec<T>) -> Self {
+        List {
+            items,
+            incomplete: false,
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a List<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
 /// The five ECS resource types the controls cover.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceType {
@@ -189,18 +363,14 @@ pub struct Meta {
     pub json_path: String,
 }
 
-/// User and system tags. Keys only: values never matter to a control.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tags {
-    pub keys: Vec<String>,
-    /// Some tags (or the whole list) are unresolved intrinsics.
-    pub unknown: bool,
-}
+/// User and system tag keys (values never matter to a control); incomplete when some tags (or
+/// the whole list) are unresolved.
+pub type Tags = List<String>;
 
-impl Tags {
+impl List<String> {
     /// Keys that count as user tags (system keys start with `aws:`).
     pub fn user_keys(&self) -> impl Iterator<Item = &str> {
-        self.keys
+        self.items
             .iter()
             .map(String::as_str)
             .filter(|k| !k.starts_with("aws:"))
@@ -214,18 +384,16 @@ pub struct TaskDefinition {
     pub revision: Option<u64>,
     pub account: Option<String>,
     pub region: Option<String>,
-    /// Containers the document lists; `containers_unknown` is set when some are unresolved.
-    pub containers: Vec<Container>,
-    pub containers_unknown: bool,
-    pub volumes: Vec<Volume>,
-    pub volumes_unknown: bool,
+    pub containers: List<Container>,
+    pub volumes: List<Volume>,
     pub network_mode: Field<String>,
     pub pid_mode: Field<String>,
     pub ipc_mode: Field<String>,
     /// `runtimePlatform.operatingSystemFamily`.
     pub os_family: Field<String>,
-    pub task_role_arn: Field<String>,
-    pub execution_role_arn: Field<String>,
+    /// A role ARN or, as CloudFormation also takes, a role name.
+    pub task_role_arn: Field<Text>,
+    pub execution_role_arn: Field<Text>,
     pub requires_compatibilities: Vec<String>,
     pub tags: Tags,
 }
@@ -254,8 +422,10 @@ impl TaskDefinition {
 /// One container definition.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Container {
+    /// Position among the document's container definitions (unresolved entries included).
+    pub index: usize,
     pub name: Field<String>,
-    pub image: Field<String>,
+    pub image: Field<Text>,
     pub privileged: Field<bool>,
     pub readonly_root_filesystem: Field<bool>,
     pub user: Field<String>,
@@ -290,10 +460,8 @@ pub struct LogConfiguration {
 /// `linuxParameters.capabilities`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Capabilities {
-    pub add: Vec<Field<String>>,
-    pub add_unknown: bool,
-    pub drop: Vec<Field<String>>,
-    pub drop_unknown: bool,
+    pub add: List<Field<String>>,
+    pub drop: List<Field<String>>,
 }
 
 /// A task definition volume.
@@ -325,8 +493,7 @@ pub struct EfsVolume {
 pub struct Service {
     pub name: Field<String>,
     pub launch_type: Field<String>,
-    pub capacity_providers: Vec<Field<String>>,
-    pub capacity_providers_unknown: bool,
+    pub capacity_providers: List<Field<String>>,
     pub platform_version: Field<String>,
     pub platform_family: Field<String>,
     pub deployment_controller: Field<String>,

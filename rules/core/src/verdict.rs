@@ -44,6 +44,27 @@ pub const MAX_ANNOTATION_CHARS: usize = 256;
 pub struct Outcome {
     pub verdict: Verdict,
     pub annotation: Option<String>,
+    /// The property a NON_COMPLIANT verdict is about, so that a report can point at its line.
+    pub pointer: Option<Pointer>,
+}
+
+/// The offending property of a resource: a field (named as the ECS API spells it; every shape's
+/// spelling matches it when case, `_` and `-` are ignored) of the resource itself, of one of
+/// its containers or of one of its volumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pointer {
+    pub within: Within,
+    pub field: &'static str,
+}
+
+/// What a [`Pointer`]'s field belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Within {
+    Resource,
+    /// The container definition at this position of the document's list.
+    Container(usize),
+    /// The volume at this position of the document's list.
+    Volume(usize),
 }
 
 impl Outcome {
@@ -51,6 +72,7 @@ impl Outcome {
         Outcome {
             verdict: Verdict::Compliant,
             annotation: None,
+            pointer: None,
         }
     }
 
@@ -58,6 +80,7 @@ impl Outcome {
         Outcome {
             verdict: Verdict::NotApplicable,
             annotation: Some(fit(reason.into())),
+            pointer: None,
         }
     }
 
@@ -65,6 +88,7 @@ impl Outcome {
         Outcome {
             verdict: Verdict::NonCompliant,
             annotation: Some(fit(annotation.into())),
+            pointer: None,
         }
     }
 
@@ -72,6 +96,14 @@ impl Outcome {
     /// offenders as fit in 256 characters (at least the first, shortened if need be).
     pub fn offenders(lead: &str, offenders: &[String], advice: &str) -> Outcome {
         Outcome::non_compliant(list_within_limit(lead, offenders, advice))
+    }
+
+    /// Points a NON_COMPLIANT outcome at the property it is about.
+    pub fn at(mut self, within: Within, field: &'static str) -> Outcome {
+        if self.verdict == Verdict::NonCompliant {
+            self.pointer = Some(Pointer { within, field });
+        }
+        self
     }
 }
 

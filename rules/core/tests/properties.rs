@@ -478,7 +478,11 @@ proptest! {
                 &document,
                 resource_type,
                 Some("Logical"),
-                &Deployment { account, region: Some("eu-west-1".into()) },
+                &Deployment {
+                    account,
+                    region: Some("eu-west-1".into()),
+                    ..Deployment::default()
+                },
                 root,
             ),
             parse_cloudformation_properties(

@@ -156,9 +156,9 @@ const EXPECTATIONS: &[Expect] = &[
     fails(
         "TaskDefinition",
         "HARDEN.9",
-        "API_TOKEN has a literal value; DB_PASSWORD is !Ref DbPassword; FEATURE_NEW_CHECKOUT is a boolean",
-        &["debug-shell", "API_TOKEN"],
-        &["tok_placeholder_0a1b2c3d4e5f6789", "DB_PASSWORD", "orders-api"],
+        "API_TOKEN has a literal value; DB_PASSWORD is !Ref DbPassword, a template parameter CloudFormation writes into the task definition; FEATURE_NEW_CHECKOUT is a boolean",
+        &["debug-shell", "API_TOKEN", "orders-api", "DB_PASSWORD"],
+        &["tok_placeholder_0a1b2c3d4e5f6789", "FEATURE_NEW_CHECKOUT"],
     ),
     fails(
         "TaskDefinition",
@@ -172,10 +172,12 @@ const EXPECTATIONS: &[Expect] = &[
     ok("TaskDefinition", "ECS.15", "tag key team is known"),
     ok("TaskDefinition", "ECS.17", "NetworkMode awsvpc"),
     ok("TaskDefinition", "HARDEN.3", "NetworkMode awsvpc"),
-    ok(
+    fails(
         "TaskDefinition",
         "HARDEN.4",
-        "both roles are !GetAtt TaskRole.Arn: unresolved, so unknown",
+        "both roles are !GetAtt TaskRole.Arn: the same expression, so the same role",
+        &["TaskRole"],
+        &[],
     ),
     ok(
         "TaskDefinition",

@@ -5,7 +5,7 @@ use super::aws_pci;
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Field, Service};
 use crate::params::{ParamKind, ParamSpec, Params, Version};
-use crate::verdict::Outcome;
+use crate::verdict::{Outcome, Within};
 
 pub static CONTROL: Control = Control {
     id: "ECS.10",
@@ -47,6 +47,10 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `LATEST`, then force a new deployment.
 pub fn evaluate(service: &Service, params: &Params) -> Outcome {
+    judge(service, params).at(Within::Resource, "platformVersion")
+}
+
+fn judge(service: &Service, params: &Params) -> Outcome {
     if let Field::Known(controller) = &service.deployment_controller {
         if controller.eq_ignore_ascii_case("CODE_DEPLOY")
             || controller.eq_ignore_ascii_case("EXTERNAL")
@@ -101,7 +105,7 @@ fn is_fargate(service: &Service) -> Option<bool> {
         Field::Unknown => return None,
         Field::Absent => {}
     }
-    if service.capacity_providers_unknown || service.capacity_providers.is_empty() {
+    if service.capacity_providers.incomplete || service.capacity_providers.is_empty() {
         return None;
     }
     let mut all_fargate = true;

@@ -4,7 +4,7 @@ use super::aws_nist;
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Cluster, Field};
 use crate::params::Params;
-use crate::verdict::Outcome;
+use crate::verdict::{Outcome, Within};
 
 pub static CONTROL: Control = Control {
     id: "ECS.12",
@@ -28,6 +28,10 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `aws ecs update-cluster-settings --settings name=containerInsights,value=enhanced`.
 pub fn evaluate(cluster: &Cluster, _params: &Params) -> Outcome {
+    judge(cluster, _params).at(Within::Resource, "clusterSettings|settings")
+}
+
+fn judge(cluster: &Cluster, _params: &Params) -> Outcome {
     match &cluster.container_insights {
         Field::Known(v)
             if v.eq_ignore_ascii_case("enabled") || v.eq_ignore_ascii_case("enhanced") =>

@@ -29,6 +29,7 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
     efs_offenders(
         td,
         |efs| &efs.transit_encryption,
+        "transitEncryption",
         "EFS volumes without transitEncryption ENABLED",
         "Enable transit encryption.",
     )

@@ -3,7 +3,7 @@
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{CapacityProvider, Field};
 use crate::params::Params;
-use crate::verdict::Outcome;
+use crate::verdict::{Outcome, Within};
 
 pub static CONTROL: Control = Control {
     id: "ECS.19",
@@ -26,6 +26,10 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `ENABLED`.
 pub fn evaluate(provider: &CapacityProvider, _params: &Params) -> Outcome {
+    judge(provider, _params).at(Within::Resource, "managedTerminationProtection")
+}
+
+fn judge(provider: &CapacityProvider, _params: &Params) -> Outcome {
     match &provider.auto_scaling_group {
         Field::Absent => Outcome::not_applicable("The capacity provider has no Auto Scaling group."),
         Field::Unknown => Outcome::compliant(),

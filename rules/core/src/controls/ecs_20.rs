@@ -19,7 +19,8 @@ pub static CONTROL: Control = Control {
 };
 
 /// **What**: on Linux task definitions, NON_COMPLIANT when any container's `user` is absent, or
-/// its user part (before `:`) is `root` or `0`. Windows task definitions are NOT_APPLICABLE.
+/// its user part (before `:`) is `root` or uid 0 however it is written (`0`, `00`, `0:1000`). An
+/// empty `user` is unset. Windows task definitions are NOT_APPLICABLE.
 ///
 /// **Why**: a process running as root inside the container turns any escape or mounted-path
 /// write into root on the instance.
@@ -33,6 +34,7 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
     }
     container_offenders(
         td,
+        "user",
         "Linux containers running as root",
         "Set user to a non-root uid.",
         |c| match &c.user {
@@ -41,7 +43,7 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
                 let name = user.split(':').next().unwrap_or_default().trim();
                 if name.is_empty() {
                     Some(format!("{} (no user)", c.display_name()))
-                } else if name == "root" || name == "0" {
+                } else if is_root(name) {
                     Some(format!("{} (user {name})", c.display_name()))
                 } else {
                     None
@@ -50,4 +52,25 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
             Field::Unknown => None,
         },
     )
+}
+
+/// Whether the user part of `user` is how the runtime names uid 0: `root`, or a number that is
+/// zero however it is written (`0`, `00`). The group part does not matter (`0:1000`, `root:root`).
+fn is_root(name: &str) -> bool {
+    name == "root" || (!name.is_empty() && name.bytes().all(|b| b == b'0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_root;
+
+    #[test]
+    fn every_spelling_of_uid_zero_is_root() {
+        for root in ["0", "00", "000", "root"] {
+            assert!(is_root(root), "{root}");
+        }
+        for other in ["1000", "10", "nobody", "rooty", "01"] {
+            assert!(!is_root(other), "{other}");
+        }
+    }
 }

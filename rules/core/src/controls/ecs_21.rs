@@ -34,6 +34,7 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
     }
     container_offenders(
         td,
+        "user",
         "Windows containers running as administrator",
         "Set user to ContainerUser.",
         |c| match &c.user {

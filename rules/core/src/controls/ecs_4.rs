@@ -29,6 +29,7 @@ pub static CONTROL: Control = Control {
 pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
     container_offenders(
         td,
+        "privileged",
         "Privileged containers",
         "Set privileged to false.",
         |c| (c.privileged == Field::Known(true)).then(|| c.display_name().to_string()),

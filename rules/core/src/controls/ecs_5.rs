@@ -33,6 +33,7 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
     }
     container_offenders(
         td,
+        "readonlyRootFilesystem",
         "Containers without readonlyRootFilesystem true",
         "Set readonlyRootFilesystem to true.",
         |c| {

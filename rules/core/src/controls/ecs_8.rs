@@ -37,6 +37,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
     let secret_keys = params.list("secretKeys");
     container_offenders(
         td,
+        "environment",
         "Secret variables in environment",
         "Use secrets with valueFrom instead.",
         |c| {

@@ -32,6 +32,7 @@ pub static CONTROL: Control = Control {
 pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
     container_offenders(
         td,
+        "logConfiguration",
         "Containers without logConfiguration.logDriver",
         "Add a logConfiguration with a logDriver.",
         |c| {

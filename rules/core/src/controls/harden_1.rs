@@ -40,6 +40,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
     let normalize = |cap: &str| cap.trim().trim_start_matches("CAP_").to_ascii_uppercase();
     container_offenders(
         td,
+        "capabilities",
         "Containers with excess capabilities",
         "Drop ALL and add back only allowedAddCapabilities.",
         |c| {
@@ -50,7 +51,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
             };
             let mut problems = Vec::new();
             let drops_all = caps.drop.iter().any(|d| d.eq_ignore_case("ALL"));
-            let drop_undetermined = caps.drop_unknown || caps.drop.iter().any(Field::is_unknown);
+            let drop_undetermined = caps.drop.incomplete || caps.drop.iter().any(Field::is_unknown);
             if !drops_all && !drop_undetermined {
                 problems.push("drop lacks ALL".to_string());
             }

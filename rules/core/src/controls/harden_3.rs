@@ -3,7 +3,7 @@
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Field, OsFamily, TaskDefinition};
 use crate::params::{ParamKind, ParamSpec, Params};
-use crate::verdict::Outcome;
+use crate::verdict::{Outcome, Within};
 
 pub static CONTROL: Control = Control {
     id: "HARDEN.3",
@@ -32,6 +32,10 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `"networkMode": "awsvpc"`.
 pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
+    judge(td, params).at(Within::Resource, "networkMode")
+}
+
+fn judge(td: &TaskDefinition, params: &Params) -> Outcome {
     let allowed = params.list("allowedNetworkModes");
     let is_allowed = |mode: &str| allowed.iter().any(|a| a.eq_ignore_ascii_case(mode));
     let (mode, note) = match &td.network_mode {

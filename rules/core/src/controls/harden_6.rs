@@ -37,6 +37,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
     let require_digest = params.boolean("requireDigest");
     container_offenders(
         td,
+        "image",
         "Images not pinned",
         "Pin a version tag or @sha256: digest.",
         |c| {
@@ -44,17 +45,17 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
                 return None;
             };
             let parsed = parse_image(image);
-            let pinned_by_digest = parsed.digest.is_some_and(|d| d.starts_with("sha256:"));
-            let problem = if require_digest && !pinned_by_digest {
-                Some("no @sha256: digest")
-            } else if parsed.digest.is_some() {
-                None
-            } else {
-                match parsed.tag {
-                    None => Some("no tag or digest"),
-                    Some("latest") => Some(":latest"),
-                    Some(_) => None,
-                }
+            let problem = match (&parsed.digest, require_digest) {
+                // Whatever an unresolved part holds may be the digest: never fail on it.
+                (Field::Unknown, _) => None,
+                (Field::Known(digest), true) if digest.starts_with("sha256:") => None,
+                (_, true) => Some("no @sha256: digest"),
+                (Field::Known(_), false) => None,
+                (Field::Absent, false) => match parsed.tag.as_str() {
+                    Field::Absent => Some("no tag or digest"),
+                    Field::Known("latest") => Some(":latest"),
+                    _ => None,
+                },
             };
             problem.map(|p| format!("{} ({p})", c.display_name()))
         },

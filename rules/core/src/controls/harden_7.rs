@@ -31,6 +31,7 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {
     efs_offenders(
         td,
         |efs| &efs.iam,
+        "iam",
         "EFS volumes without authorizationConfig.iam ENABLED",
         "Enable IAM authorization.",
     )

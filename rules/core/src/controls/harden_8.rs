@@ -3,7 +3,7 @@
 use crate::catalogue::{Control, Evaluator, Severity};
 use crate::model::{Field, Service};
 use crate::params::Params;
-use crate::verdict::Outcome;
+use crate::verdict::{Outcome, Within};
 
 pub static CONTROL: Control = Control {
     id: "HARDEN.8",
@@ -28,6 +28,10 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: a `tls` block with an AWS Private CA issuer.
 pub fn evaluate(service: &Service, _params: &Params) -> Outcome {
+    judge(service, _params).at(Within::Resource, "serviceConnectConfiguration")
+}
+
+fn judge(service: &Service, _params: &Params) -> Outcome {
     let sc = match &service.service_connect {
         Field::Absent => {
             return Outcome::not_applicable("The service does not use Service Connect.")

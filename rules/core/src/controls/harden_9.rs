@@ -38,6 +38,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
     };
     container_offenders(
         td,
+        "environment",
         "Secret-looking variables with literal values",
         "Use secrets with valueFrom instead.",
         |c| {

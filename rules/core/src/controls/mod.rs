@@ -1,37 +1,50 @@
 //! One file per control: its catalogue entry and its pure evaluator, with a doc comment saying
 //! what it checks, why, an example and the fix. Helpers shared by several controls live here.
 
-pub mod ecs_10;
-pub mod ecs_12;
-pub mod ecs_13;
-pub mod ecs_14;
-pub mod ecs_15;
-pub mod ecs_16;
-pub mod ecs_17;
-pub mod ecs_18;
-pub mod ecs_19;
-pub mod ecs_2;
-pub mod ecs_20;
-pub mod ecs_21;
-pub mod ecs_3;
-pub mod ecs_4;
-pub mod ecs_5;
-pub mod ecs_8;
-pub mod ecs_9;
-pub mod harden_1;
-pub mod harden_2;
-pub mod harden_3;
-pub mod harden_4;
-pub mod harden_5;
-pub mod harden_6;
-pub mod harden_7;
-pub mod harden_8;
-pub mod harden_9;
+/// The one list of controls: each name is a module of this folder (declared here) and, in this
+/// order, an entry of `crate::catalogue::CATALOGUE`. Adding a control is adding its name here.
+macro_rules! controls {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every control, in catalogue order.
+        pub(crate) static ALL: &[&crate::catalogue::Control] = &[$(&$module::CONTROL),*];
+    };
+}
+
+controls![
+    ecs_2,
+    ecs_3,
+    ecs_4,
+    ecs_5,
+    ecs_8,
+    ecs_9,
+    ecs_10,
+    ecs_12,
+    ecs_13,
+    ecs_14,
+    ecs_15,
+    ecs_16,
+    ecs_17,
+    ecs_18,
+    ecs_19,
+    ecs_20,
+    ecs_21,
+    harden_1,
+    harden_2,
+    harden_3,
+    harden_4,
+    harden_5,
+    harden_6,
+    harden_7,
+    harden_8,
+    harden_9,
+];
 
 use crate::catalogue::{Framework, Mapping, MappingSource};
 use crate::model::{AssignPublicIp, Container, Field, Tags, TaskDefinition};
 use crate::params::{ParamKind, ParamSpec, Params};
-use crate::verdict::Outcome;
+use crate::verdict::{Outcome, Within};
 
 pub(crate) const fn aws_pci(requirements: &'static [&'static str]) -> Mapping {
     Mapping {
@@ -62,26 +75,38 @@ pub(crate) const NIST_LEAST_PRIVILEGE: &[&str] =
     &["AC-2(1)", "AC-3", "AC-3(7)", "AC-3(15)", "AC-5", "AC-6"];
 
 /// `{name}` (a field) of a task definition equals `host`.
-pub(crate) fn host_mode(field: &Field<String>, name: &str, consequence: &str) -> Outcome {
+pub(crate) fn host_mode(field: &Field<String>, name: &'static str, consequence: &str) -> Outcome {
     if field.eq_ignore_case("host") {
-        Outcome::non_compliant(format!("{name} is host: {consequence}"))
+        Outcome::non_compliant(format!("{name} is host: {consequence}")).at(Within::Resource, name)
     } else {
         Outcome::compliant()
     }
 }
 
-/// Containers failing `offends`, or COMPLIANT.
+/// Containers failing `offends`, or COMPLIANT; the outcome points at `field` of the first
+/// offending container.
 pub(crate) fn container_offenders(
     td: &TaskDefinition,
+    field: &'static str,
     lead: &str,
     advice: &str,
     mut offends: impl FnMut(&Container) -> Option<String>,
 ) -> Outcome {
-    let offenders: Vec<String> = td.containers.iter().filter_map(&mut offends).collect();
-    if offenders.is_empty() {
-        Outcome::compliant()
-    } else {
-        Outcome::offenders(lead, &offenders, advice)
+    let mut first = None;
+    let offenders: Vec<String> = td
+        .containers
+        .iter()
+        .filter_map(|c| {
+            let offence = offends(c)?;
+            first.get_or_insert(c.index);
+            Some(offence)
+        })
+        .collect();
+    match first {
+        None => Outcome::compliant(),
+        Some(index) => {
+            Outcome::offenders(lead, &offenders, advice).at(Within::Container(index), field)
+        }
     }
 }
 
@@ -92,7 +117,8 @@ pub(crate) fn public_ip(assign_public_ip: &Field<AssignPublicIp>, what: &str) ->
             "networkConfiguration.awsvpcConfiguration.assignPublicIp is ENABLED: the {what}'s \
              tasks get public IP addresses. Set it to DISABLED and reach the internet through a \
              NAT gateway or VPC endpoints."
-        )),
+        ))
+        .at(Within::Resource, "assignPublicIp"),
         _ => Outcome::compliant(),
     }
 }
@@ -114,7 +140,7 @@ pub(crate) fn tagged(tags: &Tags, params: &Params, what: &str) -> Outcome {
         .filter(|key| !user.contains(&key.as_str()))
         .cloned()
         .collect();
-    if tags.unknown {
+    if tags.incomplete {
         // Unresolved tags may hold what is missing: never fail on what cannot be known.
         return Outcome::compliant();
     }
@@ -126,14 +152,16 @@ pub(crate) fn tagged(tags: &Tags, params: &Params, what: &str) -> Outcome {
         };
         return Outcome::non_compliant(format!(
             "The {what} has no user tag{needed}; keys starting aws: do not count. Add tags."
-        ));
+        ))
+        .at(Within::Resource, "tags");
     }
     if !missing.is_empty() {
         return Outcome::offenders(
             &format!("The {what} lacks required tag keys (case-sensitive)"),
             &missing,
             "Add these tags.",
-        );
+        )
+        .at(Within::Resource, "tags");
     }
     Outcome::compliant()
 }
@@ -142,25 +170,30 @@ pub(crate) fn tagged(tags: &Tags, params: &Params, what: &str) -> Outcome {
 pub(crate) fn efs_offenders(
     td: &TaskDefinition,
     setting: fn(&crate::model::EfsVolume) -> &Field<String>,
+    field: &'static str,
     lead: &str,
     advice: &str,
 ) -> Outcome {
+    let mut first = None;
     let offenders: Vec<String> = td
         .volumes
         .iter()
-        .filter(|v| match &v.efs {
+        .enumerate()
+        .filter(|(_, v)| match &v.efs {
             Field::Known(efs) => match setting(efs) {
                 Field::Unknown => false,
                 value => !value.eq_ignore_case("ENABLED"),
             },
             _ => false,
         })
-        .map(|v| v.display_name().to_string())
+        .map(|(index, v)| {
+            first.get_or_insert(index);
+            v.display_name().to_string()
+        })
         .collect();
-    if offenders.is_empty() {
-        Outcome::compliant()
-    } else {
-        Outcome::offenders(lead, &offenders, advice)
+    match first {
+        None => Outcome::compliant(),
+        Some(index) => Outcome::offenders(lead, &offenders, advice).at(Within::Volume(index), field),
     }
 }
 

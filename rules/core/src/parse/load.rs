@@ -1,7 +1,7 @@
 //! Text to a JSON value, for JSON and YAML (CloudFormation short-form tags included), with
 //! limits on size and nesting so that hostile input cannot hang or exhaust the stack.
 
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use crate::error::{ParseError, ParseResult};
 
@@ -37,8 +37,16 @@ impl Syntax {
     }
 }
 
-/// Decodes a document.
+/// Decodes a document (the first, for a YAML stream of several).
 pub fn load(text: &str, syntax: Syntax) -> ParseResult<Value> {
+    check_size(text)?;
+    match syntax {
+        Syntax::Json => load_json(text),
+        Syntax::Yaml => load_yaml(text),
+    }
+}
+
+fn check_size(text: &str) -> ParseResult<()> {
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(ParseError::document(format!(
             "the document is {} bytes, over the {} MiB limit",
@@ -51,10 +59,7 @@ pub fn load(text: &str, syntax: Syntax) -> ParseResult<Value> {
             "the file is empty: expected a JSON or YAML document",
         ));
     }
-    match syntax {
-        Syntax::Json => load_json(text),
-        Syntax::Yaml => load_yaml(text),
-    }
+    Ok(())
 }
 
 fn load_json(text: &str) -> ParseResult<Value> {
@@ -140,112 +145,19 @@ fn nesting_over_limit(text: &str) -> Option<(usize, usize)> {
 }
 
 fn load_yaml(text: &str) -> ParseResult<Value> {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        let mut message = e.to_string();
-        if let Some(cut) = message.find(" at line ") {
-            message.truncate(cut);
-        }
-        if message.contains("recursion limit") {
-            message = "the document nests too deeply (recursion limit of the YAML reader)".into();
-        } else if message.contains("repetition limit") {
-            message =
-                "the document expands its aliases too many times (a YAML bomb?); refused".into();
-        }
-        ParseError::at_line(
-            line.max(1),
-            column.max(1),
-            format!("invalid YAML: {message}"),
-        )
-    })?;
-    let mut budget = MAX_YAML_NODES;
-    yaml_to_json(yaml, 0, &mut budget)
+    Ok(super::yaml::load_documents(text)?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::Null))
 }
 
-/// Converts YAML to JSON, turning CloudFormation short-form tags into their long form
-/// (`!Ref x` → `{"Ref": "x"}`, `!GetAtt a.b` → `{"Fn::GetAtt": ["a", "b"]}`, `!Sub` → `Fn::Sub`).
-fn yaml_to_json(value: serde_yaml::Value, depth: usize, budget: &mut usize) -> ParseResult<Value> {
-    use serde_yaml::Value as Y;
-    if depth > MAX_DEPTH {
-        return Err(ParseError::document(format!(
-            "the document nests deeper than {MAX_DEPTH} levels, the limit"
-        )));
+/// Decodes every document of a text (a YAML stream may hold several, separated by `---`).
+pub fn load_all(text: &str, syntax: Syntax) -> ParseResult<Vec<Value>> {
+    check_size(text)?;
+    match syntax {
+        Syntax::Json => Ok(vec![load_json(text)?]),
+        Syntax::Yaml => super::yaml::load_documents(text),
     }
-    if *budget == 0 {
-        return Err(ParseError::document(format!(
-            "the document expands to more than {MAX_YAML_NODES} values (a YAML bomb?); refused"
-        )));
-    }
-    *budget -= 1;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                n.as_f64()
-                    .and_then(Number::from_f64)
-                    .map_or(Value::Null, Value::Number)
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|item| yaml_to_json(item, depth + 1, budget))
-                .collect::<ParseResult<_>>()?,
-        ),
-        Y::Mapping(mapping) => {
-            let mut object = Map::new();
-            for (key, item) in mapping {
-                let key = match key {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_string(),
-                    _ => {
-                        return Err(ParseError::document(
-                            "a mapping key is not a scalar; keys must be strings",
-                        ))
-                    }
-                };
-                object.insert(key, yaml_to_json(item, depth + 1, budget)?);
-            }
-            Value::Object(object)
-        }
-        Y::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let inner = yaml_to_json(tagged.value, depth + 1, budget)?;
-            let (function, argument) = match name {
-                "Ref" => ("Ref".to_string(), inner),
-                "Condition" => ("Condition".to_string(), inner),
-                "GetAtt" => {
-                    let argument = match inner {
-                        Value::String(s) => match s.split_once('.') {
-                            Some((resource, attribute)) => Value::Array(vec![
-                                Value::String(resource.to_string()),
-                                Value::String(attribute.to_string()),
-                            ]),
-                            None => Value::String(s),
-                        },
-                        other => other,
-                    };
-                    ("Fn::GetAtt".to_string(), argument)
-                }
-                other => (format!("Fn::{other}"), inner),
-            };
-            let mut object = Map::new();
-            object.insert(function, argument);
-            Value::Object(object)
-        }
-    })
 }
 
 #[cfg(test)]

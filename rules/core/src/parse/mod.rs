@@ -3,14 +3,16 @@
 //! naming its JSON path and the others are still returned.
 
 pub mod load;
+pub mod position;
 mod read;
 pub mod tree;
+pub mod yaml;
 
 use serde_json::Value;
 
 use crate::error::{ParseError, ParseResult};
 use crate::model::{Body, ItemStatus, Meta, Resource, ResourceType, Shape, Tags};
-pub use load::{load, Syntax};
+pub use load::{load, load_all, Syntax};
 use read::Containers;
 use tree::{Node, ReadContext};
 
@@ -20,6 +22,8 @@ use tree::{Node, ReadContext};
 pub struct Deployment {
     pub account: Option<String>,
     pub region: Option<String>,
+    /// The template's parameter names (see `ReadContext::parameters`).
+    pub parameters: std::sync::Arc<[String]>,
 }
 
 /// Reads every ECS resource in a document's text.
@@ -53,7 +57,15 @@ fn detect(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     // A CloudFormation template.
     if let Some(resources) = root.get(&["Resources"]) {
         if resources.as_object().is_some() {
-            return template(resources, &Deployment::default());
+            let parameters = root
+                .get(&["Parameters"])
+                .map(|p| p.members().map(|(name, _)| name.to_string()).collect())
+                .unwrap_or_default();
+            let deployment = Deployment {
+                parameters,
+                ..Deployment::default()
+            };
+            return template(resources, &deployment);
         }
     }
     // A single CloudFormation resource: {"Type": "AWS::ECS::…", "Properties": {…}}.
@@ -153,6 +165,7 @@ fn cloudformation_resource(
         intrinsics: true,
         account: deployment.account.clone(),
         region: deployment.region.clone(),
+        parameters: deployment.parameters.clone(),
     };
     let path = node.path();
     let empty = Value::Object(Default::default());
@@ -186,6 +199,7 @@ pub fn parse_cloudformation_properties(
         intrinsics: true,
         account: deployment.account.clone(),
         region: deployment.region.clone(),
+        parameters: deployment.parameters.clone(),
     };
     let props = Node::root(properties, root_path, &cx);
     if props.as_object().is_none() {
@@ -303,7 +317,11 @@ fn hook_request(root: Node<'_>) -> ParseResult<Resource> {
         properties.value,
         resource_type,
         logical_id.as_deref(),
-        &Deployment { account, region },
+        &Deployment {
+            account,
+            region,
+            ..Deployment::default()
+        },
         &path,
     )
 }
@@ -428,9 +446,9 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
         ));
     };
     let cx = ReadContext {
-        intrinsics: false,
         account: meta.account.clone(),
         region: meta.region.clone(),
+        ..ReadContext::default()
     };
     // GetResourceConfigHistory returns `configuration` as a JSON string.
     let decoded;
@@ -574,9 +592,9 @@ fn api_resource_with_tags(
     }
     .unwrap_or_else(|| resource_type.aws_name().to_string());
     let cx = ReadContext {
-        intrinsics: false,
         account: account.clone(),
         region: region.clone(),
+        ..ReadContext::default()
     };
     let path = node.path();
     let body_node = Node::root(node.value, &path, &cx);

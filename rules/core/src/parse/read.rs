@@ -4,10 +4,10 @@
 use crate::error::ParseResult;
 use crate::model::{
     AssignPublicIp, AutoScalingGroupProvider, Capabilities, CapacityProvider, Cluster, Container,
-    EfsVolume, EnvVar, Field, LogConfiguration, Service, ServiceConnect, ServiceConnectService,
-    Tags, TaskDefinition, TaskSet, Volume,
+    EfsVolume, EnvVar, Field, List, LogConfiguration, Service, ServiceConnect,
+    ServiceConnectService, Tags, TaskDefinition, TaskSet, Volume,
 };
-use crate::parse::tree::Node;
+use crate::parse::tree::{either, Node};
 
 /// Whether a task definition document must list its containers (CloudFormation does not
 /// require `ContainerDefinitions`; the ECS API and Config always carry it).
@@ -35,17 +35,13 @@ pub fn task_definition(
         network_mode: node.str_at(&["networkMode"])?,
         pid_mode: node.str_at(&["pidMode"])?,
         ipc_mode: node.str_at(&["ipcMode"])?,
-        task_role_arn: node.str_at(&["taskRoleArn"])?,
-        execution_role_arn: node.str_at(&["executionRoleArn"])?,
+        task_role_arn: node.text_at(&["taskRoleArn"])?,
+        execution_role_arn: node.text_at(&["executionRoleArn"])?,
         tags,
         ..TaskDefinition::default()
     };
     if let Some(platform) = node.get(&["runtimePlatform"]) {
-        if platform.expect_object("runtimePlatform")?.is_unknown() {
-            td.os_family = Field::Unknown;
-        } else {
-            td.os_family = platform.str_at(&["operatingSystemFamily"])?;
-        }
+        td.os_family = os_family(platform)?;
     }
     if let Field::Known(list) = node.strings_at(&["requiresCompatibilities"])? {
         td.requires_compatibilities = list
@@ -64,9 +60,9 @@ pub fn task_definition(
         None => {}
         Some(list) => {
             if list.expect_array("containerDefinitions")?.is_unknown() {
-                td.containers_unknown = true;
+                td.containers.incomplete = true;
             }
-            for element in list.elements() {
+            for (index, element) in list.elements().enumerate() {
                 if element.is_null() {
                     return Err(element.error(
                         "a container definition is null: expected an object with name and image",
@@ -76,33 +72,51 @@ pub fn task_definition(
                     .expect_object("a container definition")?
                     .is_unknown()
                 {
-                    td.containers_unknown = true;
+                    td.containers.incomplete = true;
                     continue;
                 }
-                td.containers.push(container(element)?);
+                td.containers.items.push(container(element, index)?);
             }
         }
     }
 
     if let Some(list) = node.get(&["volumes"]) {
         if list.expect_array("volumes")?.is_unknown() {
-            td.volumes_unknown = true;
+            td.volumes.incomplete = true;
         }
         for element in list.elements() {
             if element.expect_object("a volume")?.is_unknown() {
-                td.volumes_unknown = true;
+                td.volumes.incomplete = true;
                 continue;
             }
-            td.volumes.push(volume(element)?);
+            td.volumes.items.push(volume(element)?);
         }
     }
     Ok(td)
 }
 
-fn container(node: Node<'_>) -> ParseResult<Container> {
+/// `runtimePlatform.operatingSystemFamily`; an `Fn::If` between platforms of the same family is
+/// that family.
+fn os_family(platform: Node<'_>) -> ParseResult<Field<String>> {
+    if let Some(branches) = platform.if_branches() {
+        return either(branches, |branch| {
+            if branch.is_null() {
+                return Ok(Field::Absent);
+            }
+            os_family(branch)
+        });
+    }
+    if platform.expect_object("runtimePlatform")?.is_unknown() {
+        return Ok(Field::Unknown);
+    }
+    platform.str_at(&["operatingSystemFamily"])
+}
+
+fn container(node: Node<'_>, index: usize) -> ParseResult<Container> {
     let mut c = Container {
+        index,
         name: node.str_at(&["name"])?,
-        image: node.str_at(&["image"])?,
+        image: node.text_at(&["image"])?,
         privileged: node.bool_at(&["privileged"])?,
         readonly_root_filesystem: node.bool_at(&["readonlyRootFilesystem"])?,
         user: node.str_at(&["user"])?,
@@ -123,12 +137,17 @@ fn container(node: Node<'_>) -> ParseResult<Container> {
                     continue;
                 }
                 let name = entry.str_at(&["name"])?;
+                // A value CloudFormation resolves at deploy time from the template's own
+                // parameters or pseudo parameters is written into the task definition as a
+                // literal; one that names another resource or an import stays unknown.
                 let has_literal_value = match entry.get(&["value"]) {
                     None => Field::Known(false),
-                    Some(value) => match value.string("value")? {
-                        Field::Known(text) => Field::Known(!text.is_empty()),
+                    Some(value) => match value.text("value")? {
+                        Field::Known(text) if text.is_literal_once_deployed() => {
+                            Field::Known(!text.is_empty())
+                        }
+                        Field::Known(_) | Field::Unknown => Field::Unknown,
                         Field::Absent => Field::Known(false),
-                        Field::Unknown => Field::Unknown,
                     },
                 };
                 c.environment.push(EnvVar {
@@ -156,16 +175,10 @@ fn container(node: Node<'_>) -> ParseResult<Container> {
             c.capabilities = Field::Unknown;
         } else if let Some(caps) = linux.get(&["capabilities"]) {
             c.capabilities = match caps.expect_object("capabilities")? {
-                Field::Known(()) => {
-                    let (add, add_unknown) = string_list(caps.strings_at(&["add"])?);
-                    let (drop, drop_unknown) = string_list(caps.strings_at(&["drop"])?);
-                    Field::Known(Capabilities {
-                        add,
-                        add_unknown,
-                        drop,
-                        drop_unknown,
-                    })
-                }
+                Field::Known(()) => Field::Known(Capabilities {
+                    add: string_list(caps.strings_at(&["add"])?),
+                    drop: string_list(caps.strings_at(&["drop"])?),
+                }),
                 _ => Field::Unknown,
             };
         }
@@ -173,11 +186,14 @@ fn container(node: Node<'_>) -> ParseResult<Container> {
     Ok(c)
 }
 
-fn string_list(field: Field<Vec<Field<String>>>) -> (Vec<Field<String>>, bool) {
+fn string_list(field: Field<Vec<Field<String>>>) -> List<Field<String>> {
     match field {
-        Field::Absent => (Vec::new(), false),
-        Field::Known(list) => (list, false),
-        Field::Unknown => (Vec::new(), true),
+        Field::Absent => List::default(),
+        Field::Known(list) => List::from(list),
+        Field::Unknown => List {
+            items: Vec::new(),
+            incomplete: true,
+        },
     }
 }
 
@@ -269,17 +285,18 @@ pub fn service(node: Node<'_>, tags: Tags) -> ParseResult<Service> {
             .expect_array("capacityProviderStrategy")?
             .is_unknown()
         {
-            s.capacity_providers_unknown = true;
+            s.capacity_providers.incomplete = true;
         }
         for item in strategy.elements() {
             if item
                 .expect_object("a capacity provider strategy item")?
                 .is_unknown()
             {
-                s.capacity_providers_unknown = true;
+                s.capacity_providers.incomplete = true;
                 continue;
             }
             s.capacity_providers
+                .items
                 .push(item.str_at(&["capacityProvider"])?);
         }
     }
@@ -429,24 +446,24 @@ pub fn tags(node: Option<Node<'_>>) -> ParseResult<Tags> {
         return Ok(tags);
     };
     if node.intrinsic().is_some() {
-        tags.unknown = true;
+        tags.incomplete = true;
         return Ok(tags);
     }
     if node.as_object().is_some() {
         for (key, _) in node.members() {
-            tags.keys.push(key.to_string());
+            tags.items.push(key.to_string());
         }
         return Ok(tags);
     }
     node.expect_array("tags")?;
     for item in node.elements() {
         if item.expect_object("a tag")?.is_unknown() {
-            tags.unknown = true;
+            tags.incomplete = true;
             continue;
         }
         match item.str_at(&["key"])? {
-            Field::Known(key) => tags.keys.push(key),
-            Field::Unknown => tags.unknown = true,
+            Field::Known(key) => tags.items.push(key),
+            Field::Unknown => tags.incomplete = true,
             Field::Absent => return Err(item.error("a tag has no key")),
         }
     }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::error::{ParseError, ParseResult};
-use crate::model::Field;
+use crate::model::{Field, Hole, Part, Text};
 
 /// Where a node sits, as a chain of borrowed segments so that building children costs nothing.
 #[derive(Clone, Copy, Debug)]
@@ -20,27 +20,36 @@ impl Loc<'_> {
             Loc::Root(root) => out.push_str(root),
             Loc::Key(parent, key) => {
                 parent.write(out);
-                let simple = !key.is_empty()
-                    && key
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                if simple {
-                    out.push('.');
-                    out.push_str(key);
-                } else {
-                    out.push_str("['");
-                    out.push_str(&key.replace('\'', "\\'"));
-                    out.push_str("']");
-                }
+                push_key(out, key);
             }
             Loc::Index(parent, index) => {
                 parent.write(out);
-                out.push('[');
-                out.push_str(&index.to_string());
-                out.push(']');
+                push_index(out, *index);
             }
         }
     }
+}
+
+/// Appends `.key` (or `['key']` for a key that is not an identifier) to a JSON path.
+pub(crate) fn push_key(out: &mut String, key: &str) {
+    let simple = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if simple {
+        out.push('.');
+        out.push_str(key);
+    } else {
+        out.push_str("['");
+        out.push_str(&key.replace('\'', "\\'"));
+        out.push_str("']");
+    }
+}
+
+/// Appends `[index]` to a JSON path.
+pub(crate) fn push_index(out: &mut String, index: usize) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "[{index}]");
 }
 
 /// How values are read: CloudFormation documents may hold intrinsic functions, and
@@ -50,12 +59,10 @@ pub struct ReadContext {
     pub intrinsics: bool,
     pub account: Option<String>,
     pub region: Option<String>,
+    /// Names of the template's `Parameters`: a `Ref` to one is a value given at deploy time,
+    /// which CloudFormation writes into the resource as a literal.
+    pub parameters: std::sync::Arc<[String]>,
 }
-
-/// Marker left in a string where `${AWS::AccountId}` stands and the account is unknown.
-pub const OWN_ACCOUNT_MARKER: &str = "${AWS::AccountId}";
-/// Marker left in a string where `${AWS::Region}` stands and the Region is unknown.
-pub const OWN_REGION_MARKER: &str = "${AWS::Region}";
 
 /// A value in a document together with its location.
 #[derive(Clone, Copy)]
@@ -210,38 +217,71 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Reads a string scalar (numbers are accepted and written as text, as CloudFormation does).
-    pub fn string(&self, what: &str) -> ParseResult<Field<String>> {
+    /// Reads a text scalar with everything that can be resolved of CloudFormation's intrinsic
+    /// functions and dynamic references (numbers are written as text, as CloudFormation does).
+    /// An empty string is unset.
+    pub fn text(&self, what: &str) -> ParseResult<Field<Text>> {
         match self.value {
-            Value::Null => Ok(Field::Absent),
-            Value::String(s) => Ok(Field::Known(s.clone())),
-            Value::Number(n) => Ok(Field::Known(n.to_string())),
-            // CloudFormation turns a YAML/JSON boolean in a string property into "true"/"false".
-            Value::Bool(b) if self.cx.intrinsics => Ok(Field::Known(b.to_string())),
+            Value::String(_) | Value::Number(_) | Value::Null => {}
+            Value::Bool(_) if self.cx.intrinsics => {}
+            _ if self.intrinsic().is_some() => {}
             _ => {
-                if let Some((function, argument)) = self.intrinsic() {
-                    return Ok(resolve_intrinsic_string(function, argument, self.cx));
-                }
-                Err(self.error(format!(
+                return Err(self.error(format!(
                     "{what} must be a string, found {}",
                     self.type_name()
                 )))
             }
         }
+        Ok(match resolve_text(self.value, self.cx) {
+            Field::Known(text) if text.is_empty() => Field::Absent,
+            other => other,
+        })
     }
 
-    /// Reads a boolean: `true`/`false`, or the strings `"true"`/`"false"` (any case).
+    /// Reads a string scalar: the text when it is fully known, unknown when any part of it is
+    /// unresolved, absent when empty.
+    pub fn string(&self, what: &str) -> ParseResult<Field<String>> {
+        if let Value::String(s) = self.value {
+            // The common case, without building a Text.
+            if !(self.cx.intrinsics && s.contains(DYNAMIC_REFERENCE)) {
+                return Ok(if s.is_empty() {
+                    Field::Absent
+                } else {
+                    Field::Known(s.clone())
+                });
+            }
+        }
+        Ok(match self.text(what)? {
+            Field::Known(text) => match text.as_literal() {
+                Some(literal) => Field::Known(literal.to_string()),
+                None => Field::Unknown,
+            },
+            Field::Absent => Field::Absent,
+            Field::Unknown => Field::Unknown,
+        })
+    }
+
+    /// Reads a boolean: `true`/`false`, or the strings `"true"`/`"false"` (any case); an
+    /// unresolved value (a dynamic reference, a `Ref`) is unknown, and an `Fn::If` whose
+    /// branches agree is their answer.
     pub fn boolean(&self, what: &str) -> ParseResult<Field<bool>> {
         match self.value {
             Value::Null => Ok(Field::Absent),
             Value::Bool(b) => Ok(Field::Known(*b)),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Field::Known(true)),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Field::Known(false)),
+            Value::String(s) if s.is_empty() => Ok(Field::Absent),
+            Value::String(s) if self.cx.intrinsics && s.contains(DYNAMIC_REFERENCE) => {
+                Ok(Field::Unknown)
+            }
             Value::String(s) => Err(self.error(format!(
                 "{what} must be a boolean (true or false), found the string {}",
                 quote_for_error(s)
             ))),
             _ => {
+                if let Some(branches) = self.if_branches() {
+                    return either(branches, |branch| branch.boolean(what));
+                }
                 if self.intrinsic().is_some() {
                     return Ok(Field::Unknown);
                 }
@@ -250,6 +290,34 @@ impl<'a> Node<'a> {
                     self.type_name()
                 )))
             }
+        }
+    }
+
+    /// The two branches of an `Fn::If` (`[condition, when true, when false]`), when this node
+    /// is one; a branch that is `AWS::NoValue` comes back as `null`.
+    pub fn if_branches<'b>(&'b self) -> Option<[Node<'b>; 2]> {
+        let (function, argument) = self.intrinsic()?;
+        if function != "Fn::If" {
+            return None;
+        }
+        let items = argument.as_array().filter(|a| a.len() == 3)?;
+        let branch = |index: usize| Node {
+            value: if is_no_value(&items[index]) {
+                &Value::Null
+            } else {
+                &items[index]
+            },
+            loc: Loc::Index(&self.loc, index),
+            cx: self.cx,
+        };
+        Some([branch(1), branch(2)])
+    }
+
+    /// Child text field.
+    pub fn text_at(&self, keys: &[&str]) -> ParseResult<Field<Text>> {
+        match self.get(keys) {
+            Some(node) => node.text(keys[0]),
+            None => Ok(Field::Absent),
         }
     }
 
@@ -313,113 +381,210 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// Resolves what can be resolved of a string-valued intrinsic: `Fn::Sub` and `Fn::Join` over
-/// literals and the pseudo parameters, and `Ref` to a pseudo parameter. Anything else is unknown.
-fn resolve_intrinsic_string(function: &str, argument: &Value, cx: &ReadContext) -> Field<String> {
+/// Reads the same thing from both branches of an `Fn::If`: the answer when they agree, unknown
+/// when they do not.
+pub fn either<T: PartialEq>(
+    branches: [Node<'_>; 2],
+    read: impl Fn(Node<'_>) -> ParseResult<Field<T>>,
+) -> ParseResult<Field<T>> {
+    let [first, second] = branches;
+    let (a, b) = (read(first)?, read(second)?);
+    Ok(if a == b { a } else { Field::Unknown })
+}
+
+/// Where a CloudFormation dynamic reference (`{{resolve:ssm:/name}}`) begins.
+const DYNAMIC_REFERENCE: &str = "{{resolve:";
+
+/// A string of a CloudFormation document: dynamic references are unresolved parts.
+fn literal_text(text: &str, cx: &ReadContext) -> Text {
+    if !cx.intrinsics || !text.contains(DYNAMIC_REFERENCE) {
+        return Text::literal(text);
+    }
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(DYNAMIC_REFERENCE) {
+        let Some(length) = rest[start..].find("}}") else {
+            break;
+        };
+        parts.push(Part::Literal(rest[..start].to_string()));
+        let reference = &rest[start..start + length + 2];
+        parts.push(Part::Hole(Hole::Expression(reference.to_string())));
+        rest = &rest[start + length + 2..];
+    }
+    parts.push(Part::Literal(rest.to_string()));
+    Text::from_parts(parts)
+}
+
+/// A value as text, resolving what can be resolved: `Fn::Sub` and `Fn::Join` keep their known
+/// parts, pseudo parameters are the resource's own account and Region, an `Fn::If` whose
+/// branches agree is their value, and everything else is an unresolved part named by its
+/// expression. `Absent` for `AWS::NoValue`; unknown for an `Fn::If` that may remove the value.
+fn resolve_text(value: &Value, cx: &ReadContext) -> Field<Text> {
+    match value {
+        Value::Null => Field::Absent,
+        Value::String(s) => Field::Known(literal_text(s, cx)),
+        Value::Number(n) => Field::Known(Text::literal(n.to_string())),
+        Value::Bool(b) => Field::Known(Text::literal(b.to_string())),
+        Value::Object(object) if cx.intrinsics && object.len() == 1 => {
+            let Some((function, argument)) = object.iter().next() else {
+                return Field::Unknown;
+            };
+            resolve_intrinsic(function, argument, cx)
+        }
+        _ => Field::Unknown,
+    }
+}
+
+fn resolve_intrinsic(function: &str, argument: &Value, cx: &ReadContext) -> Field<Text> {
+    let opaque = || Field::Known(Text::expression(canonical(function, argument)));
     match function {
         "Ref" => match argument.as_str() {
             Some("AWS::NoValue") => Field::Absent,
-            Some(name) => pseudo_parameter(name, cx).map_or(Field::Unknown, Field::Known),
-            None => Field::Unknown,
+            Some(name) => Field::Known(reference(name, cx)),
+            None => opaque(),
         },
         "Fn::Sub" => match argument {
             Value::String(template) => substitute(template, None, cx),
             Value::Array(parts) if parts.len() == 2 => match (&parts[0], parts[1].as_object()) {
                 (Value::String(template), Some(vars)) => substitute(template, Some(vars), cx),
-                _ => Field::Unknown,
+                _ => opaque(),
             },
-            _ => Field::Unknown,
+            _ => opaque(),
         },
         "Fn::Join" => {
-            let Some(parts) = argument.as_array() else {
-                return Field::Unknown;
-            };
             let (Some(delimiter), Some(items)) = (
-                parts.first().and_then(Value::as_str),
-                parts.get(1).and_then(Value::as_array),
+                argument
+                    .as_array()
+                    .and_then(|a| a.first())
+                    .and_then(Value::as_str),
+                argument
+                    .as_array()
+                    .and_then(|a| a.get(1))
+                    .and_then(Value::as_array),
             ) else {
-                return Field::Unknown;
+                return opaque();
             };
-            let mut resolved = Vec::with_capacity(items.len());
+            let mut parts = Vec::new();
+            let mut first = true;
             for item in items {
-                match resolve_value_string(item, cx) {
-                    Field::Known(s) => resolved.push(s),
-                    _ => return Field::Unknown,
+                let text = match resolve_text(item, cx) {
+                    Field::Known(text) => text,
+                    // AWS::NoValue removes the item from the list.
+                    Field::Absent => continue,
+                    Field::Unknown => return opaque(),
+                };
+                if !first {
+                    parts.push(Part::Literal(delimiter.to_string()));
+                }
+                first = false;
+                parts.extend(text.parts().iter().cloned());
+            }
+            Field::Known(Text::from_parts(parts))
+        }
+        "Fn::If" => match argument.as_array().map(Vec::as_slice) {
+            Some([_, yes, no]) => {
+                let (a, b) = (resolve_text(yes, cx), resolve_text(no, cx));
+                if a == b {
+                    a
+                } else if a.is_absent() || b.is_absent() {
+                    Field::Unknown
+                } else {
+                    opaque()
                 }
             }
-            Field::Known(resolved.join(delimiter))
-        }
-        _ => Field::Unknown,
+            _ => opaque(),
+        },
+        _ => opaque(),
     }
 }
 
-fn resolve_value_string(value: &Value, cx: &ReadContext) -> Field<String> {
-    match value {
-        Value::String(s) => Field::Known(s.clone()),
-        Value::Number(n) => Field::Known(n.to_string()),
-        Value::Object(object) if object.len() == 1 => {
-            let Some((function, argument)) = object.iter().next() else {
-                return Field::Unknown;
-            };
-            resolve_intrinsic_string(function, argument, cx)
+/// An intrinsic written one way whatever way the document spelled it: `!Ref X`,
+/// `!GetAtt A.B`, or the function and its argument as compact JSON.
+fn canonical(function: &str, argument: &Value) -> String {
+    match (function, argument) {
+        ("Ref", Value::String(name)) => format!("!Ref {name}"),
+        ("Fn::GetAtt", Value::String(path)) => format!("!GetAtt {path}"),
+        ("Fn::GetAtt", Value::Array(parts)) => {
+            let names: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
+            format!("!GetAtt {}", names.join("."))
         }
-        _ => Field::Unknown,
+        _ => format!(
+            "!{} {}",
+            function.trim_start_matches("Fn::"),
+            serde_json::to_string(argument).unwrap_or_default()
+        ),
     }
 }
 
-fn pseudo_parameter(name: &str, cx: &ReadContext) -> Option<String> {
-    match name {
-        "AWS::AccountId" => Some(
-            cx.account
-                .clone()
-                .unwrap_or_else(|| OWN_ACCOUNT_MARKER.to_string()),
-        ),
-        "AWS::Region" => Some(
-            cx.region
-                .clone()
-                .unwrap_or_else(|| OWN_REGION_MARKER.to_string()),
-        ),
-        "AWS::Partition" => Some("aws".to_string()),
-        "AWS::URLSuffix" => Some("amazonaws.com".to_string()),
-        _ => None,
+/// What `Ref name` (or `${name}` in `Fn::Sub`) reads as: a pseudo parameter, a template
+/// parameter (given at deploy time), or an unresolved reference to a resource.
+fn reference(name: &str, cx: &ReadContext) -> Text {
+    if let Some(text) = pseudo_parameter(name, cx) {
+        return text;
     }
+    if cx.parameters.iter().any(|p| p == name) {
+        return Text::from_parts([Part::Hole(Hole::Parameter(name.to_string()))]);
+    }
+    Text::expression(format!("!Ref {name}"))
+}
+
+fn pseudo_parameter(name: &str, cx: &ReadContext) -> Option<Text> {
+    Some(match name {
+        "AWS::AccountId" => match &cx.account {
+            Some(account) => Text::literal(account.clone()),
+            None => Text::from_parts([Part::Hole(Hole::OwnAccount)]),
+        },
+        "AWS::Region" => match &cx.region {
+            Some(region) => Text::literal(region.clone()),
+            None => Text::from_parts([Part::Hole(Hole::OwnRegion)]),
+        },
+        "AWS::Partition" => Text::literal("aws"),
+        "AWS::URLSuffix" => Text::literal("amazonaws.com"),
+        _ => return None,
+    })
 }
 
 /// `Fn::Sub` over a template: `${AWS::AccountId}`/`${AWS::Region}` are the resource's own,
-/// `${!Literal}` is literal, variables from the map are substituted when they resolve.
+/// `${!Literal}` is literal, variables from the map are substituted, and anything else
+/// (`${Repo}`, `${Role.Arn}`) is an unresolved part named as `!Ref`/`!GetAtt` would name it.
 fn substitute(
     template: &str,
     vars: Option<&serde_json::Map<String, Value>>,
     cx: &ReadContext,
-) -> Field<String> {
-    let mut out = String::with_capacity(template.len());
+) -> Field<Text> {
+    let mut parts = Vec::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
+        parts.push(Part::Literal(rest[..start].to_string()));
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Field::Known(out);
+            parts.push(Part::Literal(rest[start..].to_string()));
+            rest = "";
+            break;
         };
         let name = &after[..end];
         if let Some(literal) = name.strip_prefix('!') {
-            out.push_str("${");
-            out.push_str(literal);
-            out.push('}');
+            parts.push(Part::Literal(format!("${{{literal}}}")));
         } else if let Some(value) = vars.and_then(|v| v.get(name)) {
-            match resolve_value_string(value, cx) {
-                Field::Known(s) => out.push_str(&s),
-                _ => return Field::Unknown,
+            match resolve_text(value, cx) {
+                Field::Known(text) => parts.extend(text.parts().iter().cloned()),
+                Field::Absent => {}
+                Field::Unknown => parts.push(Part::Hole(Hole::Expression(format!(
+                    "!Sub {}",
+                    serde_json::to_string(value).unwrap_or_default()
+                )))),
             }
         } else if let Some(value) = pseudo_parameter(name, cx) {
-            out.push_str(&value);
+            parts.extend(value.parts().iter().cloned());
+        } else if name.contains('.') {
+            parts.push(Part::Hole(Hole::Expression(format!("!GetAtt {name}"))));
         } else {
-            return Field::Unknown;
+            parts.extend(reference(name, cx).parts().iter().cloned());
         }
         rest = &after[end + 1..];
     }
-    out.push_str(rest);
-    Field::Known(out)
+    parts.push(Part::Literal(rest.to_string()));
+    Field::Known(Text::from_parts(parts))
 }
 
 #[cfg(test)]
@@ -430,21 +595,70 @@ mod tests {
     fn cfn() -> ReadContext {
         ReadContext {
             intrinsics: true,
-            account: None,
-            region: None,
+            ..ReadContext::default()
         }
     }
 
     #[test]
-    fn sub_resolves_pseudo_parameters_to_markers_when_unknown() {
+    fn sub_keeps_unknown_pseudo_parameters_as_holes() {
         let cx = cfn();
         let value =
             json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1"});
         let node = Node::root(&value, "$", &cx);
         assert_eq!(
-            node.string("Image").unwrap(),
-            Field::Known("${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1".into())
+            node.text("Image").unwrap(),
+            Field::Known(Text::from_parts([
+                Part::Hole(Hole::OwnAccount),
+                Part::Literal(".dkr.ecr.".into()),
+                Part::Hole(Hole::OwnRegion),
+                Part::Literal(".amazonaws.com/app:1".into()),
+            ]))
         );
+        assert_eq!(node.string("Image").unwrap(), Field::Unknown);
+    }
+
+    #[test]
+    fn sub_and_join_keep_their_known_parts() {
+        let cx = cfn();
+        let sub = json!({"Fn::Sub": "${Repo}:latest"});
+        let join = json!({"Fn::Join": ["", [{"Ref": "Repo"}, ":latest"]]});
+        let a = Node::root(&sub, "$", &cx).text("Image").unwrap();
+        let b = Node::root(&join, "$", &cx).text("Image").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.known().unwrap().known_suffix(), ":latest");
+    }
+
+    #[test]
+    fn identical_expressions_are_equal_and_agreeing_branches_are_known() {
+        let cx = cfn();
+        let doc = json!({
+            "a": {"Fn::GetAtt": ["AppRole", "Arn"]},
+            "b": {"Fn::Sub": "${AppRole.Arn}"},
+            "c": {"Fn::If": ["IsProd", "LINUX", "LINUX"]},
+            "d": {"Fn::If": ["IsProd", "LINUX", {"Ref": "AWS::NoValue"}]},
+            "e": {"Fn::If": ["IsProd", true, "true"]},
+        });
+        let node = Node::root(&doc, "$", &cx);
+        assert_eq!(node.text_at(&["a"]).unwrap(), node.text_at(&["b"]).unwrap());
+        assert_eq!(node.str_at(&["c"]).unwrap(), Field::Known("LINUX".into()));
+        assert_eq!(node.str_at(&["d"]).unwrap(), Field::Unknown);
+        assert_eq!(node.bool_at(&["e"]).unwrap(), Field::Known(true));
+    }
+
+    #[test]
+    fn dynamic_references_are_unresolved_everywhere() {
+        let cx = cfn();
+        let doc = json!({
+            "a": "{{resolve:ssm:/app/privileged}}",
+            "b": "{{resolve:ssm:/app/repo}}:1.2",
+            "c": "",
+        });
+        let node = Node::root(&doc, "$", &cx);
+        assert_eq!(node.bool_at(&["a"]).unwrap(), Field::Unknown);
+        assert_eq!(node.str_at(&["a"]).unwrap(), Field::Unknown);
+        let text = node.text_at(&["b"]).unwrap();
+        assert_eq!(text.known().unwrap().known_suffix(), ":1.2");
+        assert_eq!(node.str_at(&["c"]).unwrap(), Field::Absent);
     }
 
     #[test]
@@ -453,6 +667,7 @@ mod tests {
             intrinsics: true,
             account: Some("111122223333".into()),
             region: Some("us-east-1".into()),
+            ..ReadContext::default()
         };
         let value = json!({"Fn::Sub": ["${Acct}.dkr.ecr.${AWS::Region}.amazonaws.com/${!x}", {"Acct": {"Ref": "AWS::AccountId"}}]});
         let node = Node::root(&value, "$", &cx);

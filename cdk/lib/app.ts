@@ -1,32 +1,48 @@
-// Builds the whole app from its context: one central stack per Region, the member template
-// embedded in the stack of centralRegion, AwsSolutions checks on everything.
+// Builds the whole app from its context, in stacks that fail independently:
+//   - ecs-harden-central-<region> (every Region): rule functions, gate, aggregator
+//     (centralRegion); nothing in them depends on a member account;
+//   - ecs-harden-members (centralRegion): the member StackSet alone, after every central
+//     stack (the member roles trust the central roles of every Region);
+//   - ecs-harden-organization-pack-<region> (packScope organization only): the organization
+//     conformance pack of the Region, after the StackSet.
+// AwsSolutions checks run on everything.
 
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CentralStack } from './central-stack';
 import { EcsHardenConfig, NAMES, readConfig } from './config';
+import { MembersStack } from './members-stack';
 import { MemberTemplate, renderMemberTemplate } from './member-stack';
+import { OrganizationPackStack } from './organization-pack-stack';
 
 export interface EcsHardenApp {
   readonly config: EcsHardenConfig;
   /** Central stacks by Region. */
   readonly central: ReadonlyMap<string, CentralStack>;
-  /** The stack of centralRegion (aggregator, StackSet). */
+  /** The stack of centralRegion (aggregator). */
   readonly primary: CentralStack;
+  /** The stack of the member StackSet. */
+  readonly members: MembersStack;
+  /** Organization pack stacks by Region (packScope organization), else empty. */
+  readonly organizationPacks: ReadonlyMap<string, OrganizationPackStack>;
   readonly member: MemberTemplate;
 }
 
-/** Context keys the member app receives too (feature flags and the like, not ours). */
+/** Context keys of this app; the member app receives the others (feature flags and the like). */
+const OWN_CONTEXT_KEYS = new Set([
+  'organizationId', 'targetOus', 'regions', 'centralRegion', 'gateMode', 'delegatedAdminAccount',
+  'memberRoleName', 'gateMemberRoleName', 'gateControls', 'excludedAccounts',
+  'configSourceAccounts', 'logRetentionDays', 'lambdaCode', 'catalogue', 'conformancePack',
+  'packScope', 'managementAccount', 'parameters', 'configFile', 'stackSetFailureTolerance',
+  'stackSetMaxConcurrent', 'stackSetRegionConcurrency', 'gateReservedConcurrency',
+  'ruleReservedConcurrency', 'lambdaConcurrencyQuota',
+]);
+
 function passThroughContext(app: cdk.App): Record<string, unknown> {
-  const ours = new Set([
-    'organizationId', 'targetOus', 'regions', 'centralRegion', 'gateMode', 'delegatedAdminAccount',
-    'memberRoleName', 'gateMemberRoleName', 'gateControls', 'excludedAccounts',
-    'configSourceAccounts', 'logRetentionDays', 'lambdaCode', 'catalogue', 'conformancePack',
-  ]);
   const context: Record<string, unknown> = {};
   const all = app.node.getAllContext() as Record<string, unknown>;
   for (const [key, value] of Object.entries(all)) {
-    if (!ours.has(key) && !key.startsWith('aws:cdk:')) {
+    if (!OWN_CONTEXT_KEYS.has(key) && !key.startsWith('aws:cdk:')) {
       context[key] = value;
     }
   }
@@ -37,29 +53,34 @@ export function buildApp(app: cdk.App): EcsHardenApp {
   const config = readConfig(app.node);
   const member = renderMemberTemplate(config, passThroughContext(app));
   const central = new Map<string, CentralStack>();
-  // The other Regions first: the member roles trust their roles.
-  const ordered = [
-    ...config.regions.filter((r) => r !== config.centralRegion),
-    config.centralRegion,
-  ];
-  for (const region of ordered) {
-    const primary = region === config.centralRegion;
+  for (const region of config.regions) {
     central.set(
       region,
       new CentralStack(app, NAMES.centralStack(region), {
         config,
         region,
-        member: primary ? member : undefined,
+        primary: region === config.centralRegion,
         terminationProtection: false,
       }),
     );
   }
-  const primary = central.get(config.centralRegion)!;
-  for (const [region, stack] of central) {
-    if (region !== config.centralRegion) {
-      primary.addStackDependency(stack, 'the member roles of the StackSet trust its rules and gate roles');
+  const members = new MembersStack(app, NAMES.membersStack, { config, member, terminationProtection: false });
+  for (const stack of central.values()) {
+    members.addStackDependency(stack, 'the member roles trust the rules and gate roles of every Region, and Config checks its Lambda permissions when it creates the rules');
+  }
+  const organizationPacks = new Map<string, OrganizationPackStack>();
+  if (config.packScope === 'organization') {
+    for (const region of config.regions) {
+      const pack = new OrganizationPackStack(app, NAMES.organizationPackStack(region), {
+        config,
+        region,
+        terminationProtection: false,
+      });
+      pack.addStackDependency(central.get(region)!, 'Config checks that it may invoke the functions when it creates the rules');
+      pack.addStackDependency(members, 'rules created before the member roles exist fail their first evaluations');
+      organizationPacks.set(region, pack);
     }
   }
   cdk.Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-  return { config, central, primary, member };
+  return { config, central, primary: central.get(config.centralRegion)!, members, organizationPacks, member };
 }

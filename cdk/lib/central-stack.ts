@@ -1,12 +1,13 @@
 // The central stack: one per Region of `regions`, in the delegated administrator account.
 // Config custom Lambda rules invoke a function in their own Region, so every Region gets its
-// rule Lambdas, its organization conformance pack (packs are regional too) and its gate.
-// The stack in centralRegion also holds the organization aggregator and the member StackSet.
+// rule Lambdas and its gate. The stack in centralRegion also holds the organization
+// aggregator. Nothing here depends on a member account: the member StackSet and the
+// organization packs live in stacks of their own (members-stack.ts,
+// organization-pack-stack.ts), so that no account or Region can roll these resources back.
 
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import {
-  aws_cloudformation as cloudformation,
   aws_config as config,
   aws_events as events,
   aws_events_targets as targets,
@@ -17,18 +18,23 @@ import {
 } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { CatalogueControl, EcsHardenConfig, NAMES } from './config';
-import {
-  ECS_UNSCOPABLE_READS,
-  MemberTemplate,
-  REGISTER_TASK_DEFINITION_PATTERN,
-} from './member-stack';
+import { CatalogueControl, ConfigError, EcsHardenConfig, ENVIRONMENT_SIZE_LIMIT, NAMES } from './config';
+import { ECS_UNSCOPABLE_READS, REGISTER_TASK_DEFINITION_PATTERN } from './member-stack';
 
 export interface CentralStackProps extends cdk.StackProps {
   readonly config: EcsHardenConfig;
   readonly region: string;
-  /** Set in the stack of centralRegion only: the StackSet's template. */
-  readonly member?: MemberTemplate;
+  /** The stack of centralRegion: it also holds the organization aggregator. */
+  readonly primary: boolean;
+}
+
+/**
+ * The accounts Config may invoke the rule functions from: the listed ones when
+ * configSourceAccounts is set (the StackSet then deploys the rules to exactly those accounts
+ * of targetOus), else every account (undefined: one permission without SourceAccount).
+ */
+function configSourceAccounts(c: EcsHardenConfig): readonly string[] | undefined {
+  return c.configSourceAccounts.length > 0 ? c.configSourceAccounts : undefined;
 }
 
 /** `ECS.13` → `Ecs13`, `HARDEN.1` → `Harden1`: construct ids from control ids. */
@@ -45,10 +51,7 @@ export class CentralStack extends cdk.Stack {
   readonly rulesRole: iam.Role;
   readonly gateRole: iam.Role;
   readonly gateBus: events.EventBus;
-  readonly deliveryBucket: s3.Bucket;
-  readonly conformancePack: config.CfnOrganizationConformancePack;
   readonly aggregator?: config.CfnConfigurationAggregator;
-  readonly stackSet?: cloudformation.CfnStackSet;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     const c = props.config;
@@ -56,8 +59,8 @@ export class CentralStack extends cdk.Stack {
       ...props,
       env: { account: c.delegatedAdminAccount, region: props.region },
       description:
-        `ecs-harden central stack (${props.region}): rule Lambdas, organization conformance pack, gate` +
-        (props.member ? ', organization aggregator, member StackSet' : ''),
+        `ecs-harden central stack (${props.region}): rule Lambdas, gate` +
+        (props.primary ? ', organization aggregator' : ''),
     });
     const partition = cdk.Aws.PARTITION;
     const account = c.delegatedAdminAccount;
@@ -87,6 +90,13 @@ export class CentralStack extends cdk.Stack {
     }
 
     // --- Rule Lambdas -----------------------------------------------------------------
+    // Which member roles a function may assume is decided by the member roles' trust policies,
+    // which name the central rules and gate roles only. The statements below add
+    // aws:ResourceOrgID with an ...IfExists operator: AWS's list of global condition keys does
+    // not document the key for sts:AssumeRole, and a plain StringEquals on a key that is
+    // absent from the request would deny every AssumeRole, and so every evaluation outside
+    // this account; where the key is present it still keeps the functions inside the
+    // organization.
     // One execution role for the rule functions of this Region, with a fixed name: the member
     // role's trust policy names it, and a list of one role per function and Region would not
     // fit IAM's 2,048-character trust policy limit.
@@ -101,7 +111,7 @@ export class CentralStack extends cdk.Stack {
         sid: 'AssumeMemberRoleInOrganization',
         actions: ['sts:AssumeRole'],
         resources: [`arn:${partition}:iam::*:role/${c.memberRoleName}`],
-        conditions: { StringEquals: { 'aws:ResourceOrgID': c.organizationId } },
+        conditions: { StringEqualsIfExists: { 'aws:ResourceOrgID': c.organizationId } },
       }),
     );
     // The delegated administrator account is an organization account too: Config invokes the
@@ -158,7 +168,11 @@ export class CentralStack extends cdk.Stack {
         timeout: cdk.Duration.minutes(5),
         role: rulesRoleRef,
         logGroup,
-        environment: { ECS_HARDEN_MEMBER_ROLE_NAME: c.memberRoleName },
+        environment: { [c.environment.memberRoleName]: c.memberRoleName },
+        // A cap, so that 26 functions cannot take the account's concurrency from the gate and
+        // other workloads. Each rule also runs periodically over every resource, which makes
+        // up for a change evaluation lost to throttling.
+        reservedConcurrentExecutions: c.ruleReservedConcurrency,
       });
       fn.node.addDependency(this.rulesRole.node.findChild('DefaultPolicy'));
       cdk.Tags.of(fn).add('ecs-harden:control', control.id);
@@ -179,8 +193,8 @@ export class CentralStack extends cdk.Stack {
           id: 'AwsSolutions-IAM5',
           reason:
             'sts:AssumeRole on the member role name in any account: the accounts are the ' +
-            'organization\'s, unknown at synth time and changing; aws:ResourceOrgID limits it to ' +
-            'roles of this organization.',
+            'organization\'s, unknown at synth time and changing; the member roles trust only the ' +
+            'central roles, and aws:ResourceOrgID (where present) keeps it within the organization.',
           appliesTo: [`Resource::arn:<AWS::Partition>:iam::*:role/${c.memberRoleName}`],
         },
         {
@@ -218,7 +232,7 @@ export class CentralStack extends cdk.Stack {
         sid: 'AssumeGateMemberRoleInOrganization',
         actions: ['sts:AssumeRole'],
         resources: [`arn:${partition}:iam::*:role/${c.gateMemberRoleName}`],
-        conditions: { StringEquals: { 'aws:ResourceOrgID': c.organizationId } },
+        conditions: { StringEqualsIfExists: { 'aws:ResourceOrgID': c.organizationId } },
       }),
     );
     this.gateRole.addToPrincipalPolicy(
@@ -239,14 +253,7 @@ export class CentralStack extends cdk.Stack {
       retention: c.logRetentionDays,
       removalPolicy: cdk.RemovalPolicy.RETAIN,
     });
-    const gateEnvironment: Record<string, string> = {
-      ECS_HARDEN_GATE_MODE: c.gateMode,
-      ECS_HARDEN_MEMBER_ROLE_NAME: c.gateMemberRoleName,
-    };
-    // Unset means the gate's default: every High-severity task-definition control.
-    if (c.gateControls.length > 0) {
-      gateEnvironment.ECS_HARDEN_GATE_CONTROLS = c.gateControls.join(',');
-    }
+    const gateEnvironment = gateEnvironmentOf(c);
     this.gate = new lambda.Function(this, 'GateFunction', {
       functionName: NAMES.gateFunction,
       description: `ecs-harden gate (${c.gateMode}): CloudFormation hook and RegisterTaskDefinition responder for task definitions`,
@@ -260,6 +267,9 @@ export class CentralStack extends cdk.Stack {
       role: iam.Role.fromRoleArn(this, 'GateRoleRef', this.gateRole.roleArn, { mutable: false }),
       logGroup: gateLogs,
       environment: gateEnvironment,
+      // The hooks of every account wait on the gate in enforce mode: it keeps its own
+      // concurrency, which the rule functions cannot take.
+      reservedConcurrentExecutions: c.gateReservedConcurrency,
     });
     this.gateRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -283,8 +293,8 @@ export class CentralStack extends cdk.Stack {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'sts:AssumeRole on the gate member role name in any account of the organization ' +
-            '(aws:ResourceOrgID); the accounts are unknown at synth time.',
+            'sts:AssumeRole on the gate member role name in any account; the gate member roles trust ' +
+            'only the central gate roles, and the accounts are unknown at synth time.',
           appliesTo: [`Resource::arn:<AWS::Partition>:iam::*:role/${c.gateMemberRoleName}`],
         },
         {
@@ -337,74 +347,7 @@ export class CentralStack extends cdk.Stack {
       ],
     });
 
-    // --- Organization conformance pack -----------------------------------------------------
-    this.deliveryBucket = new s3.Bucket(this, 'ConformsDeliveryBucket', {
-      // Config requires the awsconfigconforms prefix.
-      bucketName: NAMES.deliveryBucket(account, region),
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: cdk.RemovalPolicy.RETAIN,
-    });
-    // As AWS documents for organization conformance packs: the AWSServiceRoleForConfigConforms
-    // service-linked role of every organization account reads and writes the pack template.
-    const conformsRole =
-      `arn:${partition}:iam::*:role/aws-service-role/config-conforms.amazonaws.com/AWSServiceRoleForConfigConforms`;
-    this.deliveryBucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowGetPutObject',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [this.deliveryBucket.arnForObjects('*')],
-        conditions: {
-          StringEquals: { 'aws:PrincipalOrgID': c.organizationId },
-          ArnLike: { 'aws:PrincipalArn': conformsRole },
-        },
-      }),
-    );
-    this.deliveryBucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowGetBucketAcl',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:GetBucketAcl'],
-        resources: [this.deliveryBucket.bucketArn],
-        conditions: {
-          StringEquals: { 'aws:PrincipalOrgID': c.organizationId },
-          ArnLike: { 'aws:PrincipalArn': conformsRole },
-        },
-      }),
-    );
-    NagSuppressions.addResourceSuppressions(this.deliveryBucket, [
-      {
-        id: 'AwsSolutions-S1',
-        reason:
-          'Holds only the conformance pack template copies that Config writes through ' +
-          'AWSServiceRoleForConfigConforms; no application data. A second bucket for access ' +
-          'logs would itself be unlogged; use CloudTrail S3 data events if object access must be audited.',
-      },
-    ]);
-
-    this.conformancePack = new config.CfnOrganizationConformancePack(this, 'OrganizationConformancePack', {
-      organizationConformancePackName: NAMES.conformancePack,
-      templateBody: c.conformancePackBody,
-      deliveryS3Bucket: this.deliveryBucket.bucketName,
-      conformancePackInputParameters: [
-        {
-          parameterName: 'LambdaArnPrefix',
-          parameterValue: `arn:${partition}:lambda:${region}:${account}:function:`,
-        },
-      ],
-      excludedAccounts: c.excludedAccounts.length > 0 ? [...c.excludedAccounts] : undefined,
-    });
-    // Config checks that it can invoke the functions when it creates the rules.
-    for (const fn of this.ruleFunctions) {
-      this.conformancePack.node.addDependency(fn);
-    }
-    // Config's service-linked roles need the bucket policy when the pack deploys.
-    this.conformancePack.node.addDependency(this.deliveryBucket.policy!);
-
-    if (props.member) {
+    if (props.primary) {
       // --- Organization aggregator -------------------------------------------------------
       const aggregatorRole = new iam.Role(this, 'AggregatorRole', {
         description: 'ecs-harden organization Config aggregator',
@@ -431,72 +374,36 @@ export class CentralStack extends cdk.Stack {
           roleArn: aggregatorRole.roleArn,
         },
       });
-
-      // --- Member StackSet ----------------------------------------------------------------
-      this.stackSet = new cloudformation.CfnStackSet(this, 'MemberStackSet', {
-        stackSetName: NAMES.stackSet,
-        description:
-          'ecs-harden member accounts: roles for the central Lambdas, TaskDefinition hook, RegisterTaskDefinition forwarder',
-        permissionModel: 'SERVICE_MANAGED',
-        callAs: 'DELEGATED_ADMIN',
-        autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-        capabilities: ['CAPABILITY_NAMED_IAM'],
-        managedExecution: { Active: true },
-        operationPreferences: {
-          regionConcurrencyType: 'PARALLEL',
-          concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
-          failureTolerancePercentage: 0,
-          maxConcurrentPercentage: 25,
-        },
-        stackInstancesGroup: [
-          {
-            deploymentTargets: { organizationalUnitIds: [...c.targetOus] },
-            regions: [...c.regions],
-          },
-        ],
-        templateBody: props.member.body,
-      });
-      // IAM checks the member roles' trusted principals (the rules and gate roles of every
-      // Region) when it creates them; the other Regions' stacks are dependencies of this one.
-      this.stackSet.node.addDependency(this.rulesRole, this.gateRole, this.gate, this.gateBus);
-      // Rules created before the member roles exist would fail their first evaluations.
-      this.conformancePack.node.addDependency(this.stackSet);
-
-      for (const message of props.member.messages) {
-        const text = `member template ${message.path}: ${message.text}`;
-        if (message.level === 'error') {
-          cdk.Annotations.of(this.stackSet).addError(text);
-        } else if (message.level === 'warning') {
-          cdk.Annotations.of(this.stackSet).addWarningV2('ecs-harden:member-template', text);
-        }
-      }
     }
 
     cdk.Tags.of(this).add('project', 'ecs-harden');
   }
 
   /**
-   * Config invokes the rule functions from every account of the organization. A Lambda
-   * permission for a service principal can be narrowed only by SourceAccount or SourceArn,
-   * both with literal 12-digit account ids: PrincipalOrgID becomes aws:PrincipalOrgID, which
-   * is absent from a service principal's request (the permission would never let Config in),
-   * aws:SourceOrgID cannot be written into an AWS::Lambda::Permission, and Lambda rejects a
-   * wildcard account in SourceArn. With configSourceAccounts the functions accept Config from
-   * those accounts only. Either way the organization is the boundary of what an invocation can
-   * do: outside this account the functions act only through sts:AssumeRole on roles whose
-   * aws:ResourceOrgID is the organization's (AssumeMemberRoleInOrganization above), so another
-   * organization's Config can start a function but cannot make it read or report anything.
-   * test/org-boundary.test.ts holds this.
+   * Config checks that it may invoke a rule's function when it creates the rule in an
+   * account, and invokes it from that account afterwards. A Lambda permission for a service
+   * principal can be narrowed only by SourceAccount or SourceArn, both with literal 12-digit
+   * account ids: PrincipalOrgID becomes aws:PrincipalOrgID, which is absent from a service
+   * principal's request (the permission would never let Config in), aws:SourceOrgID cannot be
+   * written into an AWS::Lambda::Permission, and Lambda rejects a wildcard account in
+   * SourceArn. So the permissions cover exactly the accounts the rules reach: every account
+   * when the rules follow the StackSet or the organization (one permission without
+   * SourceAccount), or the accounts of configSourceAccounts, which are then the only accounts
+   * the StackSet deploys the rules to. Outside this account the functions act only through
+   * sts:AssumeRole on the member roles, which trust the central roles only, so another
+   * organization's Config can start a function but cannot make it read or report anything in
+   * this organization. test/permissions.test.ts and test/org-boundary.test.ts hold this.
    */
   private addConfigPermissions(fn: lambda.Function, c: EcsHardenConfig): void {
-    if (c.configSourceAccounts.length === 0) {
+    const accounts = configSourceAccounts(c);
+    if (accounts === undefined) {
       fn.addPermission('ConfigInvoke', {
         principal: new iam.ServicePrincipal('config.amazonaws.com'),
         action: 'lambda:InvokeFunction',
       });
       return;
     }
-    for (const sourceAccount of c.configSourceAccounts) {
+    for (const sourceAccount of accounts) {
       fn.addPermission(`ConfigInvoke${sourceAccount}`, {
         principal: new iam.ServicePrincipal('config.amazonaws.com'),
         action: 'lambda:InvokeFunction',
@@ -504,4 +411,31 @@ export class CentralStack extends cdk.Stack {
       });
     }
   }
+}
+
+/**
+ * The gate's environment, named as the Lambdas' contract (catalogue.json) names it: mode,
+ * member role, the parameter map the packs' InputParameters are made from, and the controls
+ * (unset: the gate's default, every High-severity task definition control).
+ */
+export function gateEnvironmentOf(c: EcsHardenConfig): Record<string, string> {
+  const environment: Record<string, string> = {
+    [c.environment.gateMode]: c.gateMode,
+    [c.environment.memberRoleName]: c.gateMemberRoleName,
+    [c.environment.parameters]: JSON.stringify(c.parameters),
+  };
+  if (c.gateControls.length > 0) {
+    environment[c.environment.gateControls] = c.gateControls.join(',');
+  }
+  const size = Object.entries(environment).reduce(
+    (total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value),
+    0,
+  );
+  if (size > ENVIRONMENT_SIZE_LIMIT) {
+    throw new ConfigError(
+      `parameters: the gate's environment would be ${size} bytes, over Lambda's ${ENVIRONMENT_SIZE_LIMIT}-byte limit; ` +
+        'set fewer parameters or shorter values',
+    );
+  }
+  return environment;
 }

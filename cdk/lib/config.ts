@@ -5,6 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { aws_logs as logs } from 'aws-cdk-lib';
+import { ConfigError } from './errors';
+import { readParameters } from './parameters';
+
+export { ConfigError };
 
 /** The `cdk/` directory (this file is compiled to `cdk/dist/lib/`). */
 export const CDK_ROOT = path.resolve(__dirname, '..', '..');
@@ -18,7 +22,7 @@ export const DEFAULT_CONFORMANCE_PACK = path.join(
   'ecs-harden-organization.yaml',
 );
 
-/** Names the central stacks, the member template and the tests agree on. */
+/** Names the stacks, the member template and the tests agree on. */
 export const NAMES = {
   gateFunction: 'ecs-harden-gate',
   gateCrate: 'gate',
@@ -34,15 +38,33 @@ export const NAMES = {
   gateRole: (region: string) => `ecs-harden-gate-${region}`,
   /** Role in each member account and Region that forwards RegisterTaskDefinition events. */
   forwardRole: (region: string) => `ecs-harden-gate-forward-${region}`,
-  deliveryBucket: (account: string, region: string) =>
-    `awsconfigconforms-ecs-harden-${account}-${region}`,
+  /**
+   * Start of the organization pack's delivery bucket name: Config requires the
+   * `awsconfigconforms` prefix; the stack appends the Region and a suffix unique to the stack.
+   */
+  deliveryBucketPrefix: 'awsconfigconforms-ecs-harden',
   centralStack: (region: string) => `ecs-harden-central-${region}`,
+  /** The stack that holds only the member StackSet (in centralRegion). */
+  membersStack: 'ecs-harden-members',
+  /** The stack that holds only the organization conformance pack of one Region. */
+  organizationPackStack: (region: string) => `ecs-harden-organization-pack-${region}`,
 };
 
 /** AWS's limit for an inline TemplateBody (conformance packs and StackSets alike). */
 export const TEMPLATE_BODY_LIMIT = 51_200;
 
 export type GateMode = 'audit' | 'enforce';
+
+/** Where the rules come from: per-account packs in the member StackSet, or one organization pack per Region. */
+export type PackScope = 'stackset' | 'organization';
+
+export interface CatalogueParameter {
+  readonly name: string;
+  /** `list`, `version`, `boolean`, `regex`, ... as the catalogue names it. */
+  readonly kind: string;
+  readonly default: string;
+  readonly maxItems: number | null;
+}
 
 export interface CatalogueControl {
   readonly id: string;
@@ -51,8 +73,40 @@ export interface CatalogueControl {
   readonly resourceType: string;
   readonly severity: string;
   readonly title: string;
-  readonly parameters: readonly unknown[];
+  readonly parameters: readonly CatalogueParameter[];
   readonly frameworks: readonly unknown[];
+}
+
+/**
+ * Names of the environment variables the Lambdas read (`contract.environment` of the
+ * catalogue, exported from the Rust side so that the names are written once).
+ */
+export interface LambdaEnvironment {
+  readonly memberRoleName: string;
+  readonly gateMode: string;
+  readonly gateControls: string;
+  readonly parameters: string;
+}
+
+export interface Catalogue {
+  readonly controls: readonly CatalogueControl[];
+  readonly environment: LambdaEnvironment;
+}
+
+/** Parameter values by control id, then by parameter name, as Config passes them (strings). */
+export type ParameterMap = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** A StackSet operation preference given as a count of accounts or a percentage. */
+export type Amount =
+  | { readonly kind: 'count'; readonly value: number }
+  | { readonly kind: 'percentage'; readonly value: number };
+
+export interface StackSetOperation {
+  /** Accounts per Region that may fail before the operation stops in that Region. */
+  readonly failureTolerance: Amount;
+  /** Accounts per Region deployed at once. */
+  readonly maxConcurrent: Amount;
+  readonly regionConcurrency: 'PARALLEL' | 'SEQUENTIAL';
 }
 
 /** Where the Lambda code comes from: the xtask zips, or an S3 bucket (one per Region). */
@@ -65,43 +119,71 @@ export interface EcsHardenConfig {
   readonly targetOus: readonly string[];
   readonly regions: readonly string[];
   readonly centralRegion: string;
+  /** The partition of every Region of `regions` (aws, aws-cn, aws-us-gov, ...). */
+  readonly partition: string;
   readonly gateMode: GateMode;
   readonly delegatedAdminAccount: string;
   readonly memberRoleName: string;
   readonly gateMemberRoleName: string;
-  /** Control ids for ECS_HARDEN_GATE_CONTROLS; empty: the gate's default (High TD controls). */
+  /** Control ids for the gate's controls variable; empty: the gate's default (High TD controls). */
   readonly gateControls: readonly string[];
+  readonly packScope: PackScope;
+  /** The organization's management account; set (and required) with packScope organization. */
+  readonly managementAccount?: string;
+  /** Accounts of targetOus that get nothing: no member stack, no rules. */
   readonly excludedAccounts: readonly string[];
-  /** When set, the rule Lambdas accept Config only from these accounts (AWS:SourceAccount). */
+  /** When set, the only accounts that get the member stack and rules, and that Config may invoke the functions from. */
   readonly configSourceAccounts: readonly string[];
+  /** The one parameter map of the packs, the gate and `ecs-harden check --config`. */
+  readonly parameters: ParameterMap;
+  readonly stackSetOperation: StackSetOperation;
+  readonly gateReservedConcurrency: number;
+  /** Reserved (hence maximum) concurrency of each rule function; undefined: no cap. */
+  readonly ruleReservedConcurrency?: number;
+  /** The Lambda concurrent executions quota of the delegated administrator account. */
+  readonly lambdaConcurrencyQuota: number;
   readonly logRetentionDays: logs.RetentionDays;
   readonly code: CodeSource;
   /** Why the S3 source was chosen although zipDir was configured (shown as a warning). */
   readonly codeNotice?: string;
   readonly controls: readonly CatalogueControl[];
-  readonly conformancePackBody: string;
+  readonly environment: LambdaEnvironment;
+  /** The generated organization pack (YAML with a LambdaArnPrefix parameter). */
+  readonly conformancePackSource: string;
+  /** Where conformancePackSource was read from, for messages. */
+  readonly conformancePackFile: string;
 }
 
-/** A context value that cannot be used; the message names the key and what is expected. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(`ecs-harden context: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-interface ContextSource {
+export interface ContextSource {
   tryGetContext(key: string): unknown;
 }
+
+/** Lambda keeps at least this much of the account's concurrency unreserved. */
+export const UNRESERVED_CONCURRENCY_MINIMUM = 100;
+/** Lambda's limit on the total size of a function's environment variables. */
+export const ENVIRONMENT_SIZE_LIMIT = 4096;
 
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 // CloudFormation's pattern for AWS::CloudFormation::StackSet DeploymentTargets.
 const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+const ROOT_ID = /^r-[a-z0-9]{4,32}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const ACCOUNT = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 // A bucket name, optionally with {account} and {region} placeholders.
 const BUCKET_TEMPLATE = /^[a-z0-9{][a-z0-9.{}-]{1,61}[a-z0-9}]$/;
+
+/** The partition a Region belongs to. */
+export function partitionOf(region: string): string {
+  const prefixes: Array<[string, string]> = [
+    ['cn-', 'aws-cn'],
+    ['us-gov-', 'aws-us-gov'],
+    ['us-isob-', 'aws-iso-b'],
+    ['us-iso-', 'aws-iso'],
+    ['eu-isoe-', 'aws-iso-e'],
+  ];
+  return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+}
 
 /** Values given with `-c key=value` arrive as strings; JSON arrays and objects are parsed. */
 function decode(key: string, value: unknown): unknown {
@@ -166,7 +248,74 @@ function check(key: string, values: string[], pattern: RegExp, what: string): vo
   }
 }
 
-export function readCatalogue(file: string): CatalogueControl[] {
+/** A non-negative integer (`min` and up); numbers given with `-c` arrive as strings. */
+function integer(ctx: ContextSource, key: string, fallback: number, min: number): number {
+  const raw = str(ctx, key, String(fallback));
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    throw new ConfigError(`${key}: ${JSON.stringify(raw)} is not an integer of at least ${min}`);
+  }
+  return Number(raw);
+}
+
+/** `N%` (a percentage of the accounts) or `N` (a number of accounts). */
+function amount(ctx: ContextSource, key: string, fallback: string, min: number): Amount {
+  const raw = str(ctx, key, fallback);
+  const match = /^(\d+)(%?)$/.exec(raw);
+  if (!match) {
+    throw new ConfigError(`${key}: ${JSON.stringify(raw)} is neither a number of accounts (5) nor a percentage (25%)`);
+  }
+  const value = Number(match[1]);
+  if (match[2] === '%') {
+    if (value < min || value > 100) {
+      throw new ConfigError(`${key}: ${raw} is outside ${min}%..100%`);
+    }
+    return { kind: 'percentage', value };
+  }
+  if (value < min) {
+    throw new ConfigError(`${key}: ${raw} is below ${min}`);
+  }
+  return { kind: 'count', value };
+}
+
+function environmentOf(file: string, contract: unknown): LambdaEnvironment {
+  const environment = (contract as { environment?: unknown } | undefined)?.environment;
+  if (environment === null || typeof environment !== 'object') {
+    throw new ConfigError(`${file}: no "contract.environment" object (run \`cargo xtask codegen\`)`);
+  }
+  const names = environment as Record<string, unknown>;
+  const read = (key: keyof LambdaEnvironment): string => {
+    const name = names[key];
+    if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
+      throw new ConfigError(
+        `${file}: contract.environment.${key} is ${JSON.stringify(name)}, not an environment variable name (run \`cargo xtask codegen\`)`,
+      );
+    }
+    return name;
+  };
+  return {
+    memberRoleName: read('memberRoleName'),
+    gateMode: read('gateMode'),
+    gateControls: read('gateControls'),
+    parameters: read('parameters'),
+  };
+}
+
+function parameterOf(file: string, id: string, index: number, raw: unknown): CatalogueParameter {
+  const p = raw as Record<string, unknown>;
+  const at = `${file}: ${id} parameters[${index}]`;
+  if (typeof p?.name !== 'string' || p.name === '') {
+    throw new ConfigError(`${at}.name is missing`);
+  }
+  if (typeof p.kind !== 'string' || typeof p.default !== 'string') {
+    throw new ConfigError(`${at} (${p.name}): kind and default must be strings`);
+  }
+  if (p.maxItems !== null && p.maxItems !== undefined && typeof p.maxItems !== 'number') {
+    throw new ConfigError(`${at} (${p.name}): maxItems must be a number or null`);
+  }
+  return { name: p.name, kind: p.kind, default: p.default, maxItems: (p.maxItems as number | null | undefined) ?? null };
+}
+
+export function readCatalogue(file: string): Catalogue {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -179,8 +328,10 @@ export function readCatalogue(file: string): CatalogueControl[] {
   if (!Array.isArray(controls) || controls.length === 0) {
     throw new ConfigError(`${file}: no "controls" array`);
   }
+  const environment = environmentOf(file, (parsed as { contract?: unknown }).contract);
   const names = new Set<string>();
-  return controls.map((raw, index) => {
+  const ids = new Set<string>();
+  const read = controls.map((raw, index) => {
     const c = raw as Record<string, unknown>;
     for (const field of ['id', 'ruleName', 'crate', 'resourceType', 'severity', 'title']) {
       if (typeof c[field] !== 'string' || c[field] === '') {
@@ -188,24 +339,30 @@ export function readCatalogue(file: string): CatalogueControl[] {
       }
     }
     const control = c as unknown as CatalogueControl;
-    // The rule name is also the Lambda function name (the pack's SourceIdentifier is
-    // ${LambdaArnPrefix}<ruleName>): at most 64 characters, Lambda's function-name alphabet.
+    // The rule name is also the Lambda function name (a rule's SourceIdentifier is the
+    // function ARN ending in <ruleName>): at most 64 characters, Lambda's function-name alphabet.
     if (!/^ecs-harden-[a-z0-9-]+$/.test(control.ruleName) || control.ruleName.length > 64) {
       throw new ConfigError(`${file}: ${control.id} has an unusable ruleName ${control.ruleName}`);
     }
     if (control.ruleName === NAMES.gateFunction || names.has(control.ruleName)) {
       throw new ConfigError(`${file}: ruleName ${control.ruleName} is not unique`);
     }
+    if (ids.has(control.id)) {
+      throw new ConfigError(`${file}: control id ${control.id} is listed twice`);
+    }
     names.add(control.ruleName);
+    ids.add(control.id);
     if (!/^[a-z0-9-]+$/.test(control.crate)) {
       throw new ConfigError(`${file}: ${control.id} has an unusable crate name ${control.crate}`);
     }
+    const parameters = Array.isArray(c.parameters) ? c.parameters : [];
     return {
       ...control,
-      parameters: Array.isArray(c.parameters) ? c.parameters : [],
+      parameters: parameters.map((p, i) => parameterOf(file, control.id, i, p)),
       frameworks: Array.isArray(c.frameworks) ? c.frameworks : [],
     };
   });
+  return { controls: read, environment };
 }
 
 function readCode(
@@ -278,6 +435,14 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     throw new ConfigError('regions: at least one Region is required');
   }
   check('regions', regions, REGION, 'a Region name');
+  const partition = partitionOf(regions[0]);
+  const otherPartition = regions.find((r) => partitionOf(r) !== partition);
+  if (otherPartition) {
+    throw new ConfigError(
+      `regions: ${otherPartition} is in partition ${partitionOf(otherPartition)}, ${regions[0]} in ${partition}; ` +
+        'deploy each partition separately',
+    );
+  }
   const centralRegion = str(ctx, 'centralRegion', regions[0]);
   check('centralRegion', [centralRegion], REGION, 'a Region name');
   if (!regions.includes(centralRegion)) {
@@ -307,6 +472,54 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
   check('excludedAccounts', excludedAccounts, ACCOUNT, 'a 12-digit account id');
   const configSourceAccounts = list(ctx, 'configSourceAccounts', []);
   check('configSourceAccounts', configSourceAccounts, ACCOUNT, 'a 12-digit account id');
+  const both = configSourceAccounts.find((a) => excludedAccounts.includes(a));
+  if (both) {
+    throw new ConfigError(`configSourceAccounts: ${both} is also in excludedAccounts; list it in one of them`);
+  }
+
+  const packScope = str(ctx, 'packScope', 'stackset');
+  if (packScope !== 'stackset' && packScope !== 'organization') {
+    throw new ConfigError(`packScope: ${JSON.stringify(packScope)} is neither "stackset" nor "organization"`);
+  }
+  let managementAccount: string | undefined;
+  if (packScope === 'organization') {
+    // An organization pack reaches every account but the excluded ones; the member roles
+    // exist where the StackSet deploys. Both are the whole organization only when the
+    // StackSet targets the root, and the management account (which no service-managed
+    // StackSet reaches) is excluded from the pack.
+    if (targetOus.length !== 1 || !ROOT_ID.test(targetOus[0])) {
+      throw new ConfigError(
+        `packScope organization needs targetOus to be the root id alone (r-xxxx), not ${targetOus.join(', ')}: ` +
+          'an organization pack reaches every account, the member roles only those of targetOus. ' +
+          'Use packScope stackset for some OUs',
+      );
+    }
+    if (configSourceAccounts.length > 0) {
+      throw new ConfigError(
+        'configSourceAccounts needs packScope stackset: an organization pack reaches accounts that join later, ' +
+          'which a list of Lambda permissions written at synth cannot follow',
+      );
+    }
+    managementAccount = str(ctx, 'managementAccount', '');
+    if (managementAccount === '') {
+      throw new ConfigError(
+        'managementAccount is required with packScope organization: the pack must leave it out, because no StackSet gives it member roles',
+      );
+    }
+    check('managementAccount', [managementAccount], ACCOUNT, 'a 12-digit account id');
+  }
+
+  const stackSetOperation: StackSetOperation = {
+    failureTolerance: amount(ctx, 'stackSetFailureTolerance', '100%', 0),
+    maxConcurrent: amount(ctx, 'stackSetMaxConcurrent', '25%', 1),
+    regionConcurrency: (() => {
+      const value = str(ctx, 'stackSetRegionConcurrency', 'PARALLEL');
+      if (value !== 'PARALLEL' && value !== 'SEQUENTIAL') {
+        throw new ConfigError(`stackSetRegionConcurrency: ${JSON.stringify(value)} is neither PARALLEL nor SEQUENTIAL`);
+      }
+      return value;
+    })(),
+  };
 
   const retention = Number(str(ctx, 'logRetentionDays', '90'));
   const allowedRetention = Object.values(logs.RetentionDays).filter(
@@ -319,7 +532,7 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
   }
 
   const catalogueFile = path.resolve(CDK_ROOT, str(ctx, 'catalogue', DEFAULT_CATALOGUE));
-  const controls = readCatalogue(catalogueFile);
+  const { controls, environment } = readCatalogue(catalogueFile);
 
   const gateControls = list(ctx, 'gateControls', []);
   for (const id of gateControls) {
@@ -332,17 +545,29 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     }
   }
 
+  const parameters = readParameters(ctx, controls, CDK_ROOT);
+
+  const gateReservedConcurrency = integer(ctx, 'gateReservedConcurrency', 20, 1);
+  const ruleCap = str(ctx, 'ruleReservedConcurrency', '5');
+  const ruleReservedConcurrency = ruleCap === 'none' ? undefined : integer(ctx, 'ruleReservedConcurrency', 5, 1);
+  const lambdaConcurrencyQuota = integer(ctx, 'lambdaConcurrencyQuota', 1000, 1);
+  const reserved = gateReservedConcurrency + (ruleReservedConcurrency ?? 0) * controls.length;
+  const reservable = lambdaConcurrencyQuota - UNRESERVED_CONCURRENCY_MINIMUM;
+  if (reserved > reservable) {
+    throw new ConfigError(
+      `gateReservedConcurrency ${gateReservedConcurrency} + ruleReservedConcurrency ${ruleReservedConcurrency ?? 0} x ` +
+        `${controls.length} rules = ${reserved} reserved executions per Region; Lambda keeps ` +
+        `${UNRESERVED_CONCURRENCY_MINIMUM} of the account's ${lambdaConcurrencyQuota} (lambdaConcurrencyQuota) unreserved, ` +
+        `so at most ${reservable} can be reserved. Lower them, or raise the quota and set lambdaConcurrencyQuota`,
+    );
+  }
+
   const packFile = path.resolve(CDK_ROOT, str(ctx, 'conformancePack', DEFAULT_CONFORMANCE_PACK));
-  let conformancePackBody: string;
+  let conformancePackSource: string;
   try {
-    conformancePackBody = fs.readFileSync(packFile, 'utf8');
+    conformancePackSource = fs.readFileSync(packFile, 'utf8');
   } catch (e) {
     throw new ConfigError(`cannot read the conformance pack ${packFile}: ${(e as Error).message}`);
-  }
-  if (Buffer.byteLength(conformancePackBody, 'utf8') > TEMPLATE_BODY_LIMIT) {
-    throw new ConfigError(
-      `${packFile} is larger than ${TEMPLATE_BODY_LIMIT} bytes, the limit of an inline TemplateBody`,
-    );
   }
 
   const configSourcePermissions = configSourceAccounts.length * controls.length;
@@ -362,17 +587,27 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     targetOus,
     regions,
     centralRegion,
+    partition,
     gateMode,
     delegatedAdminAccount,
     memberRoleName,
     gateMemberRoleName,
     gateControls,
+    packScope,
+    managementAccount,
     excludedAccounts,
     configSourceAccounts,
+    parameters,
+    stackSetOperation,
+    gateReservedConcurrency,
+    ruleReservedConcurrency,
+    lambdaConcurrencyQuota,
     logRetentionDays: retention as logs.RetentionDays,
     code,
     codeNotice: notice,
     controls,
-    conformancePackBody,
+    environment,
+    conformancePackSource,
+    conformancePackFile: packFile,
   };
 }

@@ -9,7 +9,12 @@
 // Per account and Region:
 //   - the CloudFormation Lambda hook for AWS::ECS::TaskDefinition and its execution role;
 //   - the EventBridge rule that forwards RegisterTaskDefinition API calls to the central bus,
-//     and the role it uses to do so.
+//     and the role it uses to do so;
+//   - with packScope stackset, the conformance pack `ecs-harden`: the Config rules of this
+//     account and Region, invoking the central functions of the Region. Rules and member roles
+//     come from the same stack instances, so the accounts evaluated are exactly the accounts
+//     that have the roles, and an account that cannot take the pack (no recorder, an SCP)
+//     fails its own stack instance only.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,12 +22,14 @@ import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import {
   aws_cloudformation as cloudformation,
+  aws_config as config_,
   aws_events as events,
   aws_iam as iam,
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { EcsHardenConfig, NAMES, TEMPLATE_BODY_LIMIT } from './config';
+import { REGION_MARKER, regionParts, renderPackBody } from './pack';
 
 /** ECS reads the rules make that IAM cannot scope to a resource (hence `*`). */
 export const ECS_UNSCOPABLE_READS = [
@@ -59,6 +66,8 @@ export class MemberStack extends cdk.Stack {
   readonly gateMemberRole: iam.Role;
   readonly hook: cloudformation.CfnLambdaHook;
   readonly forwardRule: events.CfnRule;
+  /** The per-account conformance pack (packScope stackset). */
+  readonly conformancePack?: config_.CfnConformancePack;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     super(scope, id, {
@@ -258,6 +267,25 @@ export class MemberStack extends cdk.Stack {
       eventPattern: REGISTER_TASK_DEFINITION_PATTERN,
       targets: [{ id: 'ecs-harden-gate-bus', arn: busArn, roleArn: forwardRole.roleArn }],
     });
+
+    // --- The Config rules of this account and Region -------------------------------------
+    if (config.packScope === 'stackset') {
+      // The body is rendered once with a placeholder for the Region; each stack instance
+      // joins the pieces with its own Region, so Config gets literal function ARNs. No
+      // delivery bucket: it is optional for a conformance pack of one account.
+      const body = renderPackBody({
+        source: config.conformancePackSource,
+        file: config.conformancePackFile,
+        controls: config.controls,
+        parameters: config.parameters,
+        lambdaArnPrefix: `arn:${config.partition}:lambda:${REGION_MARKER}:${admin}:function:`,
+      });
+      const parts = regionParts(body, config.controls.length);
+      this.conformancePack = new config_.CfnConformancePack(this, 'ConformancePack', {
+        conformancePackName: NAMES.conformancePack,
+        templateBody: cdk.Fn.join('', parts.flatMap((part, i) => (i === 0 ? [part] : [region, part]))),
+      });
+    }
   }
 }
 

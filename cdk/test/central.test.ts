@@ -1,11 +1,23 @@
 // The central stack: functions from the catalogue, Config permissions, gate, bus,
-// conformance pack, aggregator, StackSet.
+// aggregator; and the members stack's StackSet.
 
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { NAMES } from '../lib/config';
-import { ADMIN, CATALOGUE, flat, Json, ORG, PACK_FILE, resourcesOf, synth, synthDefault, TEST_CONTEXT } from './helpers';
+import {
+  CATALOGUE,
+  ENV,
+  flat,
+  Json,
+  ORG,
+  patternMatches,
+  readRegisterEvent,
+  resourcesOf,
+  synth,
+  synthDefault,
+  stackDependencies,
+  TEST_CONTEXT,
+} from './helpers';
 
 const REGION = String(TEST_CONTEXT.centralRegion);
 
@@ -45,7 +57,7 @@ describe('central stack: Lambda functions', () => {
       const p = f.Properties;
       assert.equal(p.MemorySize, 128, id);
       assert.equal(p.Timeout, 300, id);
-      assert.deepEqual(p.Environment.Variables, { ECS_HARDEN_MEMBER_ROLE_NAME: 'ecs-harden-member' }, id);
+      assert.deepEqual(p.Environment.Variables, { [ENV.memberRoleName]: 'ecs-harden-member' }, id);
       assert.equal(p.Code.S3Bucket, `ecs-harden-test-artifacts-${REGION}`, id);
       assert.equal(p.Code.S3Key, `lambda/v1/arm64/${control.crate}.zip`, id);
       const logGroupId = flat(p.LoggingConfig.LogGroup).replace(/^\$\{|\}$/g, '');
@@ -98,10 +110,11 @@ describe('central stack: gate', () => {
   const template = synthDefault().central.get(REGION);
   const [gateId, gate] = functionByName(template, NAMES.gateFunction);
 
-  it('runs in the configured mode with the gate member role and the default controls', () => {
+  it('runs in the configured mode with the gate member role, the default controls and no parameters', () => {
     assert.deepEqual(gate.Properties.Environment.Variables, {
-      ECS_HARDEN_GATE_MODE: 'audit',
-      ECS_HARDEN_MEMBER_ROLE_NAME: 'ecs-harden-member-gate',
+      [ENV.gateMode]: 'audit',
+      [ENV.memberRoleName]: 'ecs-harden-member-gate',
+      [ENV.parameters]: '{}',
     });
     assert.equal(gate.Properties.Timeout, 30);
     assert.equal(gate.Properties.Code.S3Key, 'lambda/v1/arm64/gate.zip');
@@ -110,8 +123,8 @@ describe('central stack: gate', () => {
   it('passes gateControls and gateMode to the gate', () => {
     const t = synth({ gateMode: 'enforce', gateControls: ['ECS.4', 'HARDEN.1'] }).central.get(REGION);
     const [, g] = functionByName(t, NAMES.gateFunction);
-    assert.equal(g.Properties.Environment.Variables.ECS_HARDEN_GATE_MODE, 'enforce');
-    assert.equal(g.Properties.Environment.Variables.ECS_HARDEN_GATE_CONTROLS, 'ECS.4,HARDEN.1');
+    assert.equal(g.Properties.Environment.Variables[ENV.gateMode], 'enforce');
+    assert.equal(g.Properties.Environment.Variables[ENV.gateControls], 'ECS.4,HARDEN.1');
   });
 
   it('is invocable by the organization (hooks) and by the central bus rule only', () => {
@@ -143,83 +156,24 @@ describe('central stack: gate', () => {
     );
   });
 
-  it('routes RegisterTaskDefinition calls on the bus to the gate', () => {
+  it('routes the RegisterTaskDefinition event of the fixtures, and only a successful one, on the bus to the gate', () => {
     const rules = resourcesOf(template, 'AWS::Events::Rule');
     assert.equal(rules.length, 1);
     const rule = rules[0][1].Properties;
     assert.equal(flat(rule.EventBusName), `\${${resourcesOf(template, 'AWS::Events::EventBus')[0][0]}}`);
-    assert.deepEqual(rule.EventPattern, {
-      source: ['aws.ecs'],
-      'detail-type': ['AWS API Call via CloudTrail'],
-      detail: {
-        eventSource: ['ecs.amazonaws.com'],
-        eventName: ['RegisterTaskDefinition'],
-        errorCode: [{ exists: false }],
-      },
-    });
+    const event = readRegisterEvent();
+    assert.ok(patternMatches(rule.EventPattern, event), 'the fixture RegisterTaskDefinition event does not match');
+    const failed = { ...event, detail: { ...event.detail, errorCode: 'AccessDenied' } };
+    assert.ok(!patternMatches(rule.EventPattern, failed), 'a failed call (errorCode set) matches');
+    const other = { ...event, detail: { ...event.detail, eventName: 'DeregisterTaskDefinition' } };
+    assert.ok(!patternMatches(rule.EventPattern, other), 'another ECS call matches');
     assert.equal(rule.Targets.length, 1);
     assert.equal(flat(rule.Targets[0].Arn), `\${${gateId}.Arn}`);
   });
 });
 
-describe('central stack: conformance pack and aggregator', () => {
+describe('central stack: aggregator', () => {
   const template = synthDefault().central.get(REGION);
-
-  it('deploys the generated organization pack byte for byte', () => {
-    const packs = resourcesOf(template, 'AWS::Config::OrganizationConformancePack');
-    assert.equal(packs.length, 1);
-    const p = packs[0][1].Properties;
-    assert.equal(p.TemplateBody, fs.readFileSync(PACK_FILE, 'utf8'));
-    assert.ok(Buffer.byteLength(p.TemplateBody) <= 51_200);
-    assert.equal(p.OrganizationConformancePackName, NAMES.conformancePack);
-    assert.deepEqual(
-      p.ConformancePackInputParameters.map((i: Json) => [i.ParameterName, flat(i.ParameterValue)]),
-      [['LambdaArnPrefix', `arn:\${AWS::Partition}:lambda:${REGION}:${ADMIN}:function:`]],
-    );
-    assert.equal(p.ExcludedAccounts, undefined);
-  });
-
-  it('points every rule of the pack at a function of this stack', () => {
-    const body = fs.readFileSync(PACK_FILE, 'utf8');
-    const referenced = [...body.matchAll(/\$\{LambdaArnPrefix\}([A-Za-z0-9_-]+)/g)].map((m) => m[1]).sort();
-    const deployed = functions(template).map(([, f]) => f.Properties.FunctionName).filter((n: string) => n !== NAMES.gateFunction).sort();
-    assert.deepEqual(referenced, deployed);
-  });
-
-  it('delivers to an awsconfigconforms bucket that is private, encrypted and TLS-only', () => {
-    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
-    assert.equal(buckets.length, 1);
-    const [bucketId, bucket] = buckets[0];
-    assert.ok(bucket.Properties.BucketName.startsWith('awsconfigconforms'));
-    assert.equal(bucket.Properties.BucketName, `awsconfigconforms-ecs-harden-${ADMIN}-${REGION}`);
-    assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
-      BlockPublicAcls: true,
-      BlockPublicPolicy: true,
-      IgnorePublicAcls: true,
-      RestrictPublicBuckets: true,
-    });
-    assert.equal(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, 'AES256');
-    const pack = resourcesOf(template, 'AWS::Config::OrganizationConformancePack')[0][1];
-    assert.equal(flat(pack.Properties.DeliveryS3Bucket), `\${${bucketId}}`);
-    const policy = resourcesOf(template, 'AWS::S3::BucketPolicy')[0][1].Properties.PolicyDocument.Statement as Json[];
-    assert.ok(policy.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'));
-    const allows = policy.filter((s) => s.Effect === 'Allow');
-    assert.deepEqual(allows.map((s) => s.Sid).sort(), ['AllowGetBucketAcl', 'AllowGetPutObject']);
-    for (const s of allows) {
-      assert.equal(s.Condition.StringEquals['aws:PrincipalOrgID'], ORG);
-      assert.match(flat(s.Condition.ArnLike['aws:PrincipalArn']), /:role\/aws-service-role\/config-conforms\.amazonaws\.com\/AWSServiceRoleForConfigConforms$/);
-    }
-  });
-
-  it('creates the pack after the functions, the bucket policy and the StackSet', () => {
-    const pack = resourcesOf(template, 'AWS::Config::OrganizationConformancePack')[0][1];
-    const dependsOn = new Set(pack.DependsOn as string[]);
-    for (const [id] of functions(template).filter(([, f]) => f.Properties.FunctionName !== NAMES.gateFunction)) {
-      assert.ok(dependsOn.has(id), `pack does not wait for ${id}`);
-    }
-    assert.ok(dependsOn.has(resourcesOf(template, 'AWS::S3::BucketPolicy')[0][0]));
-    assert.ok(dependsOn.has(resourcesOf(template, 'AWS::CloudFormation::StackSet')[0][0]));
-  });
 
   it('has an organization aggregator over all Regions', () => {
     const aggregators = resourcesOf(template, 'AWS::Config::ConfigurationAggregator');
@@ -236,7 +190,7 @@ describe('central stack: conformance pack and aggregator', () => {
   });
 });
 
-describe('central stack: StackSet', () => {
+describe('members stack: StackSet', () => {
   const s = synthDefault();
   const p = s.stackSet;
 
@@ -258,44 +212,31 @@ describe('central stack: StackSet', () => {
     assert.equal(p.TemplateURL, undefined);
   });
 
-  it('is created after the roles that the member roles trust', () => {
-    const template = s.central.get(REGION);
-    const [id, stackSet] = resourcesOf(template, 'AWS::CloudFormation::StackSet')[0];
-    const roles = resourcesOf(template, 'AWS::IAM::Role')
-      .filter(([, r]) => [NAMES.rulesRole(REGION), NAMES.gateRole(REGION)].includes(r.Properties.RoleName))
-      .map(([roleId]) => roleId);
-    assert.equal(roles.length, 2);
-    for (const role of roles) {
-      assert.ok((stackSet.DependsOn as string[]).includes(role), `${id} does not wait for ${role}`);
-    }
+  it('deploys after every central stack, whose roles the member roles trust', () => {
+    const t = synth({ regions: ['us-east-1', 'eu-west-1'], centralRegion: 'us-east-1' });
+    const deps = stackDependencies(t.assembly, t.built.members.artifactId);
+    assert.deepEqual(deps, [...t.built.central.values()].map((c) => c.artifactId).sort());
   });
 });
 
 describe('several Regions', () => {
   const s = synth({ regions: ['us-east-1', 'eu-west-1'], centralRegion: 'us-east-1' });
 
-  it('deploys a central stack per Region; only centralRegion has the StackSet and aggregator', () => {
+  it('deploys a central stack per Region; only centralRegion has the aggregator', () => {
     assert.deepEqual([...s.central.keys()].sort(), ['eu-west-1', 'us-east-1']);
     for (const [region, t] of s.central) {
       assert.equal(functions(t).length, CATALOGUE.length + 1, region);
       const primary = region === 'us-east-1' ? 1 : 0;
-      assert.equal(resourcesOf(t, 'AWS::CloudFormation::StackSet').length, primary, region);
       assert.equal(resourcesOf(t, 'AWS::Config::ConfigurationAggregator').length, primary, region);
-      assert.equal(resourcesOf(t, 'AWS::Config::OrganizationConformancePack').length, 1, region);
-      const pack = resourcesOf(t, 'AWS::Config::OrganizationConformancePack')[0][1];
-      assert.equal(
-        flat(pack.Properties.ConformancePackInputParameters[0].ParameterValue),
-        `arn:\${AWS::Partition}:lambda:${region}:${ADMIN}:function:`,
-      );
       const [, f] = functionByName(t, CATALOGUE[0].ruleName);
       assert.equal(f.Properties.Code.S3Bucket, `ecs-harden-test-artifacts-${region}`);
     }
     assert.deepEqual(s.stackSet.StackInstancesGroup[0].Regions, ['us-east-1', 'eu-west-1']);
   });
 
-  it('deploys the other Regions before the StackSet', () => {
-    const primary = s.assembly.getStackArtifact(s.built.primary.artifactId);
-    const deps = primary.dependencies.map((d) => d.id);
-    assert.ok(deps.includes(s.built.central.get('eu-west-1')!.artifactId), deps.join(', '));
+  it('deploys the central stacks independently of each other', () => {
+    for (const stack of s.built.central.values()) {
+      assert.deepEqual(stackDependencies(s.assembly, stack.artifactId), [], stack.stackName);
+    }
   });
 });

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, readConfig } from '../lib/config';
+import { CDK_ROOT, ConfigError, readConfig } from '../lib/config';
 import { CATALOGUE, flat, resourcesOf, synth, tempDir, TEST_CONTEXT } from './helpers';
 
 function read(overrides: Record<string, unknown>) {
@@ -66,6 +66,37 @@ describe('context validation', () => {
     assert.deepEqual(c.targetOus, ['ou-abcd-12345678', 'r-abcd']);
     assert.deepEqual(c.code, { kind: 's3', bucket: 'b-{region}', keyPrefix: 'x/' });
     rejects({ targetOus: '[oops' }, /targetOus: not valid JSON/);
+  });
+
+  it('keeps every Region in one partition: the pack bodies carry literal ARNs', () => {
+    rejects({ regions: ['us-east-1', 'cn-north-1'] }, /regions: cn-north-1 is in partition aws-cn, us-east-1 in aws/);
+    assert.equal(read({ regions: ['us-gov-west-1'], centralRegion: 'us-gov-west-1' }).partition, 'aws-us-gov');
+  });
+
+  it('refuses an account both listed as a source of Config and excluded', () => {
+    rejects(
+      { configSourceAccounts: ['111122223333'], excludedAccounts: ['111122223333'] },
+      /configSourceAccounts: 111122223333 is also in excludedAccounts/,
+    );
+  });
+
+  it('takes the Lambdas\' environment variable names from the catalogue, and says how to get them', () => {
+    const catalogue = JSON.parse(fs.readFileSync(path.join(CDK_ROOT, 'generated', 'catalogue.json'), 'utf8'));
+    const dir = tempDir('ecs-harden-catalogue-');
+    const renamed = path.join(dir, 'renamed.json');
+    fs.writeFileSync(renamed, JSON.stringify({ ...catalogue, contract: { environment: { ...catalogue.contract.environment, parameters: 'RENAMED_PARAMETERS' } } }));
+    assert.equal(read({ catalogue: renamed }).environment.parameters, 'RENAMED_PARAMETERS');
+    const functions = resourcesOf(synth({ catalogue: renamed }).central.get('us-east-1'), 'AWS::Lambda::Function');
+    const gate = functions.find(([, f]) => f.Properties.FunctionName === 'ecs-harden-gate');
+    assert.ok(gate);
+    assert.deepEqual(Object.keys(gate[1].Properties.Environment.Variables).sort(), [
+      catalogue.contract.environment.gateMode,
+      catalogue.contract.environment.memberRoleName,
+      'RENAMED_PARAMETERS',
+    ].sort());
+    const without = path.join(dir, 'without.json');
+    fs.writeFileSync(without, JSON.stringify({ controls: catalogue.controls }));
+    rejects({ catalogue: without }, /no "contract.environment" object \(run `cargo xtask codegen`\)/);
   });
 
   it('caps configSourceAccounts so the stack stays within its limits', () => {

@@ -4,13 +4,15 @@
 // AWS::Lambda::Permission takes no other condition (aws:SourceOrgID cannot be written into it).
 // So the organization is enforced where AWS supports it: a Config permission names source
 // accounts when they are configured, and the only way a rule function acts outside its own
-// account is sts:AssumeRole on roles of the organization (aws:ResourceOrgID). An invocation by
-// another organization's Config therefore cannot read or report anything there.
+// account is sts:AssumeRole on the member roles, whose trust policies name the central roles
+// only. aws:ResourceOrgID is added with StringEqualsIfExists (point 7): AWS's list of global
+// condition keys does not document it for sts:AssumeRole, and a plain StringEquals on an absent
+// key denies, which would lock every evaluation outside the delegated administrator out.
 
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NAMES } from '../lib/config';
-import { ADMIN, asList, flat, Json, ORG, resourcesOf, synth, synthDefault, TEST_CONTEXT } from './helpers';
+import { ADMIN, asList, flat, Json, ORG, principalsOf, resourcesOf, synth, synthDefault, TEST_CONTEXT } from './helpers';
 
 const REGION = String(TEST_CONTEXT.centralRegion);
 
@@ -43,7 +45,7 @@ describe('organization boundary of the Config rule functions', () => {
     }
   });
 
-  it('lets the rule functions leave their own account only into roles of the organization', () => {
+  it('lets the rule functions leave their own account only through sts:AssumeRole, with a condition that cannot lock them out', () => {
     const statements = roleStatements(template, NAMES.rulesRole(REGION));
     assert.ok(statements.length > 0);
     const crossAccount = statements.filter((s) =>
@@ -53,7 +55,9 @@ describe('organization boundary of the Config rule functions', () => {
     for (const s of crossAccount) {
       assert.deepEqual(asList(s.Action), ['sts:AssumeRole'], JSON.stringify(s));
       assert.equal(s.Effect, 'Allow');
-      assert.deepEqual(s.Condition, { StringEquals: { 'aws:ResourceOrgID': ORG } }, JSON.stringify(s));
+      // IfExists: where STS reports the member role's organization it must be this one; where
+      // it does not, the statement still allows, and the member role's trust policy decides.
+      assert.deepEqual(s.Condition, { StringEqualsIfExists: { 'aws:ResourceOrgID': ORG } }, JSON.stringify(s));
     }
     // Everything else is this account's: IAM grants nothing in another account through an
     // identity policy alone, and no statement names another account.
@@ -66,6 +70,28 @@ describe('organization boundary of the Config rule functions', () => {
         );
       }
       assert.ok(!asList(s.Action).includes('sts:AssumeRole'), JSON.stringify(s));
+    }
+  });
+
+  it('gives the gate the same AssumeRole condition', () => {
+    const statements = roleStatements(template, NAMES.gateRole(REGION)).filter((s) => asList(s.Action).includes('sts:AssumeRole'));
+    assert.equal(statements.length, 1);
+    assert.deepEqual(statements[0].Condition, { StringEqualsIfExists: { 'aws:ResourceOrgID': ORG } });
+  });
+
+  it('lets only the central roles assume the member roles: the boundary that holds whatever STS reports', () => {
+    const s = synthDefault();
+    for (const [name, central] of [
+      [s.built.config.memberRoleName, NAMES.rulesRole],
+      [s.built.config.gateMemberRoleName, NAMES.gateRole],
+    ] as const) {
+      const [, role] = resourcesOf(s.member, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === name)!;
+      const trusted = role.Properties.AssumeRolePolicyDocument.Statement.flatMap((st: Json) => principalsOf(st));
+      assert.deepEqual(
+        trusted.sort(),
+        s.built.config.regions.map((r) => ['AWS', `arn:\${AWS::Partition}:iam::${ADMIN}:role/${central(r)}`]).sort(),
+        name,
+      );
     }
   });
 

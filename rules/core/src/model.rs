@@ -292,15 +292,37 @@ pub enum Shape {
     Config,
     /// CloudFormation resource properties (template, single resource or Hook request).
     CloudFormation,
+    /// A resource of `terraform show -json` output for a plan.
+    TerraformPlan,
+    /// A resource of `terraform show -json` output for a state.
+    TerraformState,
+    /// A `resource` block of a Terraform configuration (`.tf`, HCL, or `.tf.json`).
+    TerraformHcl,
 }
 
 impl Shape {
+    pub const ALL: [Shape; 6] = [
+        Shape::Api,
+        Shape::Config,
+        Shape::CloudFormation,
+        Shape::TerraformPlan,
+        Shape::TerraformState,
+        Shape::TerraformHcl,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Shape::Api => "api",
             Shape::Config => "config",
             Shape::CloudFormation => "cloudformation",
+            Shape::TerraformPlan => "terraform-plan",
+            Shape::TerraformState => "terraform-state",
+            Shape::TerraformHcl => "terraform-hcl",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Shape> {
+        Shape::ALL.into_iter().find(|s| s.name() == name)
     }
 }
 

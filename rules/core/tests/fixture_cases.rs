@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use ecs_harden_core::model::Shape;
 use ecs_harden_core::{catalogue, parse, Verdict};
 use serde_json::Value;
 
@@ -89,11 +88,7 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
         shapes
             .entry(control_id.to_string())
             .or_default()
-            .insert(match resource.meta.shape {
-                Shape::Api => "api",
-                Shape::Config => "config",
-                Shape::CloudFormation => "cloudformation",
-            });
+            .insert(resource.meta.shape.name());
         let expected = Verdict::parse(case["expected"].as_str().unwrap()).unwrap();
         if outcome.verdict != expected {
             failures.push(format!(

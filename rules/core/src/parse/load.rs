@@ -17,13 +17,18 @@ pub const MAX_YAML_NODES: usize = 1_000_000;
 pub enum Syntax {
     Json,
     Yaml,
+    /// HashiCorp Configuration Language: Terraform's `.tf` files.
+    Hcl,
 }
 
 impl Syntax {
-    /// JSON for `.json`, YAML for `.yaml`/`.yml`; `.template` and others are sniffed: a document
-    /// whose first non-blank character is `{` or `[` is JSON.
+    /// JSON for `.json`, YAML for `.yaml`/`.yml`, HCL for `.tf`; `.template` and others are
+    /// sniffed: a document whose first non-blank character is `{` or `[` is JSON.
     pub fn for_file(name: &str, text: &str) -> Syntax {
         let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".tf") {
+            return Syntax::Hcl;
+        }
         if lower.ends_with(".json") {
             return Syntax::Json;
         }
@@ -43,6 +48,9 @@ pub fn load(text: &str, syntax: Syntax) -> ParseResult<Value> {
     match syntax {
         Syntax::Json => load_json(text),
         Syntax::Yaml => load_yaml(text),
+        Syntax::Hcl => Err(ParseError::document(
+            "HCL is not a JSON document: read it with parse::parse_text",
+        )),
     }
 }
 
@@ -157,6 +165,9 @@ pub fn load_all(text: &str, syntax: Syntax) -> ParseResult<Vec<Value>> {
     match syntax {
         Syntax::Json => Ok(vec![load_json(text)?]),
         Syntax::Yaml => super::yaml::load_documents(text),
+        Syntax::Hcl => Err(ParseError::document(
+            "HCL is not a JSON document: read it with parse::parse_text",
+        )),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod load;
 pub mod position;
 mod read;
+pub mod terraform;
 pub mod tree;
 pub mod yaml;
 
@@ -26,12 +27,59 @@ pub struct Deployment {
     pub parameters: std::sync::Arc<[String]>,
 }
 
-/// Reads every ECS resource in a document's text.
+/// Reads every ECS resource in a document's text (every document of a YAML stream).
 pub fn parse_text(text: &str, syntax: Syntax) -> Vec<ParseResult<Resource>> {
-    match load(text, syntax) {
-        Ok(value) => parse_value(&value),
+    if syntax == Syntax::Hcl {
+        return match terraform::hcl(text) {
+            Ok(converted) => converted
+                .into_iter()
+                .map(|c| c.and_then(terraform_resource))
+                .collect(),
+            Err(error) => vec![Err(error)],
+        };
+    }
+    match load_all(text, syntax) {
+        Ok(documents) => documents.iter().flat_map(parse_value).collect(),
         Err(error) => vec![Err(error)],
     }
+}
+
+/// Reads a resource a Terraform converter produced (ECS API shape with unresolved markers).
+fn terraform_resource(converted: terraform::Converted) -> ParseResult<Resource> {
+    let account = converted
+        .arn
+        .as_deref()
+        .and_then(|a| arn_part(a, 4))
+        .map(str::to_string);
+    let region = converted
+        .arn
+        .as_deref()
+        .and_then(|a| arn_part(a, 3))
+        .map(str::to_string);
+    let cx = ReadContext {
+        markers: true,
+        account: account.clone(),
+        region: region.clone(),
+        ..ReadContext::default()
+    };
+    let node = Node::root(&converted.value, &converted.json_path, &cx);
+    let tags = read::tags(node.get(&["tags"]))?;
+    let body = body(node, converted.resource_type, Containers::Optional, tags)?;
+    Ok(Resource {
+        meta: Meta {
+            resource_type: converted.resource_type,
+            shape: converted.shape,
+            resource_id: converted.address,
+            arn: converted.arn,
+            account,
+            region,
+            status: None,
+            item_status: None,
+            capture_time: None,
+            json_path: converted.json_path,
+        },
+        body,
+    })
 }
 
 /// Reads every ECS resource in a decoded document, detecting its shape.
@@ -53,6 +101,13 @@ fn detect(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     // A fixture case file of this project: {"control", "shape", "resourceType", "resource", "expected"}.
     if root.has(&["resource"]) && root.has(&["expected"]) && root.has(&["control"]) {
         return fixture_case(root);
+    }
+    // Terraform: `terraform show -json` output (plan or state), or a `.tf.json` configuration.
+    if let Some(converted) = terraform::json_document(root.value) {
+        return converted
+            .into_iter()
+            .map(|c| c.and_then(terraform_resource))
+            .collect();
     }
     // A CloudFormation template.
     if let Some(resources) = root.get(&["Resources"]) {
@@ -120,7 +175,13 @@ fn fixture_case(root: Node<'_>) -> Vec<ParseResult<Resource>> {
         .and_then(|t| t.value.as_str())
         .and_then(ResourceType::from_aws_name);
     let shape = root.get(&["shape"]).and_then(|s| s.value.as_str());
-    let detected = detect(resource);
+    // A Terraform configuration case carries its `.tf` text as a string.
+    let detected = match (resource.value.as_str(), shape) {
+        (Some(text), Some(shape)) if shape == Shape::TerraformHcl.name() => {
+            parse_text(text, Syntax::Hcl)
+        }
+        _ => detect(resource),
+    };
     if let (Some(hint), Some(shape)) = (hint, shape) {
         for r in detected.iter().flatten() {
             if r.meta.resource_type != hint || r.meta.shape.name() != shape {
@@ -166,6 +227,7 @@ fn cloudformation_resource(
         account: deployment.account.clone(),
         region: deployment.region.clone(),
         parameters: deployment.parameters.clone(),
+        ..ReadContext::default()
     };
     let path = node.path();
     let empty = Value::Object(Default::default());
@@ -200,6 +262,7 @@ pub fn parse_cloudformation_properties(
         account: deployment.account.clone(),
         region: deployment.region.clone(),
         parameters: deployment.parameters.clone(),
+        ..ReadContext::default()
     };
     let props = Node::root(properties, root_path, &cx);
     if props.as_object().is_none() {

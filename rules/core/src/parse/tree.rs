@@ -56,7 +56,11 @@ pub(crate) fn push_index(out: &mut String, index: usize) {
 /// `${AWS::AccountId}`/`${AWS::Region}` resolve to the resource's own account and Region.
 #[derive(Clone, Debug, Default)]
 pub struct ReadContext {
+    /// CloudFormation: intrinsic functions, dynamic references, string scalars.
     pub intrinsics: bool,
+    /// Terraform: values the converter could not resolve are `{"$unresolved": "<expression>"}`
+    /// and partly known strings `{"$template": ["literal", {"$unresolved": "var.tag"}]}`.
+    pub markers: bool,
     pub account: Option<String>,
     pub region: Option<String>,
     /// Names of the template's `Parameters`: a `Ref` to one is a value given at deploy time,
@@ -167,7 +171,7 @@ impl<'a> Node<'a> {
 
     /// The intrinsic function this node is (`Ref`, `Fn::Sub`, …), when reading CloudFormation.
     pub fn intrinsic(&self) -> Option<(&'a str, &'a Value)> {
-        if !self.cx.intrinsics {
+        if !self.cx.intrinsics && !self.cx.markers {
             return None;
         }
         let object = self.value.as_object()?;
@@ -175,8 +179,12 @@ impl<'a> Node<'a> {
             return None;
         }
         let (key, value) = object.iter().next()?;
-        (key == "Ref" || key.starts_with("Fn::") || key == "Condition")
-            .then_some((key.as_str(), value))
+        let known = if self.cx.intrinsics {
+            key == "Ref" || key.starts_with("Fn::") || key == "Condition"
+        } else {
+            key == UNRESOLVED || key == TEMPLATE
+        };
+        known.then_some((key.as_str(), value))
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -392,6 +400,11 @@ pub fn either<T: PartialEq>(
     Ok(if a == b { a } else { Field::Unknown })
 }
 
+/// Key of a value a Terraform converter could not resolve: `{"$unresolved": "var.image"}`.
+pub const UNRESOLVED: &str = "$unresolved";
+/// Key of a partly known Terraform string: `{"$template": ["app:", {"$unresolved": "var.tag"}]}`.
+pub const TEMPLATE: &str = "$template";
+
 /// Where a CloudFormation dynamic reference (`{{resolve:ssm:/name}}`) begins.
 const DYNAMIC_REFERENCE: &str = "{{resolve:";
 
@@ -425,7 +438,7 @@ fn resolve_text(value: &Value, cx: &ReadContext) -> Field<Text> {
         Value::String(s) => Field::Known(literal_text(s, cx)),
         Value::Number(n) => Field::Known(Text::literal(n.to_string())),
         Value::Bool(b) => Field::Known(Text::literal(b.to_string())),
-        Value::Object(object) if cx.intrinsics && object.len() == 1 => {
+        Value::Object(object) if (cx.intrinsics || cx.markers) && object.len() == 1 => {
             let Some((function, argument)) = object.iter().next() else {
                 return Field::Unknown;
             };
@@ -437,6 +450,25 @@ fn resolve_text(value: &Value, cx: &ReadContext) -> Field<Text> {
 
 fn resolve_intrinsic(function: &str, argument: &Value, cx: &ReadContext) -> Field<Text> {
     let opaque = || Field::Known(Text::expression(canonical(function, argument)));
+    if cx.markers {
+        return match (function, argument) {
+            (UNRESOLVED, Value::String(expression)) => {
+                Field::Known(Text::expression(expression.clone()))
+            }
+            (TEMPLATE, Value::Array(parts)) => {
+                let mut out = Vec::new();
+                for part in parts {
+                    match resolve_text(part, cx) {
+                        Field::Known(text) => out.extend(text.parts().iter().cloned()),
+                        Field::Absent => {}
+                        Field::Unknown => return Field::Unknown,
+                    }
+                }
+                Field::Known(Text::from_parts(out))
+            }
+            _ => Field::Unknown,
+        };
+    }
     match function {
         "Ref" => match argument.as_str() {
             Some("AWS::NoValue") => Field::Absent,
@@ -643,6 +675,29 @@ mod tests {
         assert_eq!(node.str_at(&["c"]).unwrap(), Field::Known("LINUX".into()));
         assert_eq!(node.str_at(&["d"]).unwrap(), Field::Unknown);
         assert_eq!(node.bool_at(&["e"]).unwrap(), Field::Known(true));
+    }
+
+    #[test]
+    fn terraform_markers_are_unresolved_parts() {
+        let cx = ReadContext {
+            markers: true,
+            ..ReadContext::default()
+        };
+        let doc = json!({
+            "image": {"$template": [{"$unresolved": "var.repository"}, ":latest"]},
+            "privileged": {"$unresolved": "var.privileged"},
+            "role": {"$unresolved": "aws_iam_role.app.arn"},
+            "plain": {"Ref": "NotAnIntrinsicHere"},
+        });
+        let node = Node::root(&doc, "$", &cx);
+        let image = node.text_at(&["image"]).unwrap();
+        assert_eq!(image.known().unwrap().known_suffix(), ":latest");
+        assert_eq!(node.bool_at(&["privileged"]).unwrap(), Field::Unknown);
+        assert_eq!(
+            node.text_at(&["role"]).unwrap(),
+            Field::Known(Text::expression("aws_iam_role.app.arn"))
+        );
+        assert!(node.str_at(&["plain"]).is_err());
     }
 
     #[test]

@@ -1,37 +1,83 @@
-//! The runner's view of AWS: two small traits the Lambda crates implement with the AWS SDK and
-//! the unit tests implement with fakes. Resources come back as ECS API JSON (camelCase), the
-//! shape `crate::parse` reads.
+//! The runner's view of AWS: two small traits the `rules/aws` crate implements with the AWS SDK
+//! and the unit tests implement with fakes, and the clock. Resources come back as ECS API JSON
+//! (camelCase), the shape `crate::parse` reads. Each method is one request: listings come a page
+//! at a time, so that a retry repeats the page that failed and nothing before it.
 
 use std::fmt;
 use std::future::Future;
 
 use serde_json::Value;
 
-use super::Evaluation;
+use super::evaluation::Evaluation;
+
+/// Code of the error [`super::retry::Caller`] returns when the deadline (less the safety margin)
+/// leaves no time to start a call.
+pub const DEADLINE_REACHED: &str = "DeadlineReached";
 
 /// An AWS call failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
-    /// Operation name (`PutEvaluations`, `DescribeServices`, …).
-    pub operation: &'static str,
-    /// Error code from the service, or a transport error kind.
+    /// The call as an IAM action, `service:Operation` (`ecs:ListClusters`,
+    /// `config:PutEvaluations`): the permission it needs, and the operation's name.
+    pub action: &'static str,
+    /// Error code from the service, or a transport or credentials error kind.
     pub code: String,
     pub message: String,
     /// Throttling, 5xx, timeouts and connection errors are worth retrying.
     pub retryable: bool,
+    /// How many times the call was made before this error was given up on (1: not retried).
+    pub attempts: u32,
+}
+
+impl ApiError {
+    /// An error of a single attempt.
+    pub fn new(
+        action: &'static str,
+        code: impl Into<String>,
+        message: impl Into<String>,
+        retryable: bool,
+    ) -> ApiError {
+        ApiError {
+            action,
+            code: code.into(),
+            message: message.into(),
+            retryable,
+            attempts: 1,
+        }
+    }
+
+    /// The service prefix of the action (`ecs`), if the action names one.
+    pub fn service(&self) -> Option<&'static str> {
+        self.action.split_once(':').map(|(service, _)| service)
+    }
+
+    /// The operation (`ListClusters` of `ecs:ListClusters`).
+    pub fn operation(&self) -> &'static str {
+        self.action
+            .split_once(':')
+            .map_or(self.action, |(_, operation)| operation)
+    }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} failed: {}: {}",
-            self.operation, self.code, self.message
-        )
+        write!(f, "{} failed", self.action)?;
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        write!(f, ": {}: {}", self.code, self.message)
     }
 }
 
 impl std::error::Error for ApiError {}
+
+/// One page of a listing: its items, and the token that asks for the next page (none on the
+/// last page).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+}
 
 /// AWS Config, as the runner uses it.
 pub trait ConfigApi {
@@ -53,13 +99,14 @@ pub trait ConfigApi {
     ) -> impl Future<Output = Result<Option<Value>, ApiError>> + Send;
 }
 
-/// Amazon ECS, as the runner uses it. Lists are complete (the implementation paginates);
-/// describes take batches no larger than the API allows.
+/// Amazon ECS, as the runner uses it. List methods return one page (`next_token` from the
+/// previous page, none for the first); describes take batches no larger than the API allows.
 pub trait EcsApi {
-    /// ARNs of every ACTIVE task definition revision.
+    /// One page of `ListTaskDefinitions` with status ACTIVE: task definition revision ARNs.
     fn list_active_task_definitions(
         &self,
-    ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send;
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send;
 
     /// `DescribeTaskDefinition` with tags: `{"taskDefinition": {…}, "tags": […]}`. Given a
     /// family name, ECS answers with its latest ACTIVE revision.
@@ -68,7 +115,11 @@ pub trait EcsApi {
         task_definition: &str,
     ) -> impl Future<Output = Result<Value, ApiError>> + Send;
 
-    fn list_clusters(&self) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send;
+    /// One page of `ListClusters`: cluster ARNs.
+    fn list_clusters(
+        &self,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send;
 
     /// `DescribeClusters` with SETTINGS and TAGS, at most 100 clusters.
     fn describe_clusters(
@@ -76,10 +127,12 @@ pub trait EcsApi {
         clusters: &[String],
     ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send;
 
+    /// One page of `ListServices` in `cluster`: service ARNs.
     fn list_services(
         &self,
         cluster: &str,
-    ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send;
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send;
 
     /// `DescribeServices` with TAGS, at most 10 services of one cluster; task sets are part of
     /// each service's description.
@@ -89,10 +142,11 @@ pub trait EcsApi {
         services: &[String],
     ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send;
 
-    /// Every capacity provider (`DescribeCapacityProviders` with TAGS, all pages).
+    /// One page of `DescribeCapacityProviders` with TAGS.
     fn describe_capacity_providers(
         &self,
-    ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send;
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Value>, ApiError>> + Send;
 }
 
 /// Time, waiting and randomness, so retries and deadlines can be tested.

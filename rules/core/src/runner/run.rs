@@ -1,47 +1,20 @@
-//! One invocation of a Config rule: gather evaluations for the event, deliver them with
-//! `PutEvaluations` in batches of 100, retry throttling and 5xx with backoff and jitter, re-send
-//! `FailedEvaluations`, and fail the invocation (so Config retries) naming whatever could not be
-//! delivered before the deadline.
+//! One invocation of a Config rule: gather evaluations for the event (the item in the event, one
+//! fetched with GetResourceConfigHistory, or the account's inventory), deliver them, and fail the
+//! invocation (so Config retries) naming whatever could not be evaluated or delivered.
 
 use serde_json::Value;
 
-use super::caller::Caller;
-use super::inventory::{inventory, Listed, DEFAULT_CONCURRENCY};
+use super::delivery::{deliver, Undelivered};
+use super::evaluation::{evaluate_item, Evaluation, ItemError};
+use super::event::{EventError, RuleEvent, Trigger};
+use super::inventory::{family_and_revision, inventory, Listed, DEFAULT_CONCURRENCY};
 use super::io::{ApiError, Clock, ConfigApi, EcsApi};
-use super::{batches, evaluate_item, Evaluation, EventError, ItemError, RuleEvent, Trigger};
+use super::retry::{Caller, RetryPolicy};
 use crate::catalogue::Control;
 use crate::error::ParseError;
 use crate::model::ResourceType;
 use crate::params::{ParamError, Params};
 use crate::verdict::{Outcome, Verdict};
-
-/// Limits of one invocation.
-#[derive(Clone, Debug)]
-pub struct RunOptions {
-    /// When the Lambda's time runs out, in milliseconds since the epoch.
-    pub deadline_millis: u64,
-    /// Stop this long before the deadline, to report and fail cleanly.
-    pub safety_margin_millis: u64,
-    pub backoff_base_millis: u64,
-    pub backoff_cap_millis: u64,
-    /// Give up on a read (list, describe, history) after this many attempts even with time
-    /// left, so one resource that keeps failing (a document the SDK cannot read back, say) is
-    /// named unreadable instead of holding the rest until the deadline. Delivery
-    /// (`PutEvaluations`) is bound by the deadline alone.
-    pub max_attempts: Option<u32>,
-}
-
-impl RunOptions {
-    pub fn with_deadline(deadline_millis: u64) -> RunOptions {
-        RunOptions {
-            deadline_millis,
-            safety_margin_millis: 1_500,
-            backoff_base_millis: 100,
-            backoff_cap_millis: 5_000,
-            max_attempts: Some(8),
-        }
-    }
-}
 
 /// Why an invocation failed.
 #[derive(Debug, thiserror::Error)]
@@ -51,18 +24,34 @@ pub enum RunError {
     #[error("{0}")]
     Event(#[from] EventError),
     #[error("{0}")]
-    Api(ApiError),
+    Api(#[from] ApiError),
     #[error(
-        "{} evaluation(s) not delivered ({cause}): {}",
-        lost.len(),
-        describe_lost(lost)
+        "{} evaluation(s) not delivered ({}): {}",
+        .0.lost.len(),
+        .0.cause(),
+        describe_lost(&.0.lost)
     )]
-    Undelivered {
-        lost: Vec<Evaluation>,
-        cause: String,
-    },
-    #[error("{} resource(s) could not be read: {}", errors.len(), describe_unreadable(errors))]
-    Unreadable { errors: Vec<ItemError> },
+    Undelivered(Undelivered),
+    #[error("{} resource(s) could not be read: {}", resources.len(), describe_unreadable(resources))]
+    Unreadable { resources: Vec<Unreadable> },
+}
+
+impl RunError {
+    /// The AWS error behind the failure, if an AWS call is what failed (for an unreadable
+    /// resource list, the first such error).
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            RunError::Api(error) => Some(error),
+            RunError::Undelivered(undelivered) => Some(&undelivered.error),
+            RunError::Unreadable { resources } => {
+                resources.iter().find_map(|resource| match &resource.error {
+                    ReadError::Api(error) => Some(error),
+                    ReadError::Parse(_) => None,
+                })
+            }
+            RunError::Parameters(_) | RunError::Event(_) => None,
+        }
+    }
 }
 
 fn describe_lost(lost: &[Evaluation]) -> String {
@@ -79,13 +68,41 @@ fn describe_lost(lost: &[Evaluation]) -> String {
     }
 }
 
-fn describe_unreadable(errors: &[ItemError]) -> String {
-    errors
+fn describe_unreadable(resources: &[Unreadable]) -> String {
+    resources
         .iter()
         .take(10)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A resource that was not evaluated: its document could not be read, or describing it failed.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{resource_type} {resource_id}: {error}")]
+pub struct Unreadable {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub error: ReadError,
+}
+
+/// Why a resource was not evaluated.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Parse(ParseError),
+    #[error("{0}")]
+    Api(ApiError),
+}
+
+impl From<ItemError> for Unreadable {
+    fn from(item: ItemError) -> Self {
+        Unreadable {
+            resource_type: item.resource_type,
+            resource_id: item.resource_id,
+            error: ReadError::Parse(item.error),
+        }
+    }
 }
 
 /// What an invocation did. `error` is set when the invocation must fail; `delivered` holds
@@ -95,7 +112,7 @@ pub struct Run {
     pub delivered: Vec<Evaluation>,
     /// Resources that could not be read or described, so were not evaluated; named even when
     /// `error` is about something else (delivery).
-    pub unreadable: Vec<ItemError>,
+    pub unreadable: Vec<Unreadable>,
     pub put_calls: usize,
     pub retries: usize,
     pub error: Option<RunError>,
@@ -108,7 +125,7 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
     config: &C,
     ecs: &E,
     clock: &K,
-    options: &RunOptions,
+    policy: &RetryPolicy,
 ) -> Run {
     let mut out = Run::default();
     let params = match event.params(control) {
@@ -118,7 +135,7 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
             return out;
         }
     };
-    let caller = Caller::new(clock, options);
+    let caller = Caller::new(clock, policy);
     let gathered = gather(control, &params, event, config, ecs, &caller).await;
     out.retries = caller.retries();
     let (evaluations, unreadable) = match gathered {
@@ -128,18 +145,22 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
             return out;
         }
     };
-    deliver(&event.result_token, evaluations, config, &caller, &mut out).await;
+    let delivery = deliver(&event.result_token, evaluations, config, &caller).await;
+    out.delivered = delivery.delivered;
+    out.put_calls = delivery.put_calls;
     out.retries = caller.retries();
-    if out.error.is_none() && !unreadable.is_empty() {
-        out.error = Some(RunError::Unreadable {
-            errors: unreadable.clone(),
-        });
-    }
+    out.error = match delivery.undelivered {
+        Some(undelivered) => Some(RunError::Undelivered(undelivered)),
+        None if !unreadable.is_empty() => Some(RunError::Unreadable {
+            resources: unreadable.clone(),
+        }),
+        None => None,
+    };
     out.unreadable = unreadable;
     out
 }
 
-type Gathered = (Vec<Evaluation>, Vec<ItemError>);
+type Gathered = (Vec<Evaluation>, Vec<Unreadable>);
 
 async fn gather<C: ConfigApi, E: EcsApi, K: Clock>(
     control: &Control,
@@ -196,12 +217,12 @@ async fn gather<C: ConfigApi, E: EcsApi, K: Clock>(
             let Some(item) = item else {
                 return Ok((
                     Vec::new(),
-                    vec![ItemError {
+                    vec![Unreadable {
                         resource_type: resource_type.clone(),
                         resource_id: resource_id.clone(),
-                        error: ParseError::document(
+                        error: ReadError::Parse(ParseError::document(
                             "GetResourceConfigHistory returned no configuration item",
-                        ),
+                        )),
                     }],
                 ));
             };
@@ -223,7 +244,7 @@ async fn single<E: EcsApi, K: Clock>(
 ) -> Result<Gathered, RunError> {
     let mut evaluation = match evaluation {
         Ok(e) => e,
-        Err(error) => return Ok((Vec::new(), vec![error])),
+        Err(error) => return Ok((Vec::new(), vec![error.into()])),
     };
     if evaluation.resource_type == ResourceType::TaskDefinition.aws_name()
         && evaluation.verdict != Verdict::NotApplicable
@@ -246,13 +267,6 @@ async fn single<E: EcsApi, K: Clock>(
     Ok((vec![evaluation], Vec::new()))
 }
 
-/// `family` and revision from `arn:aws:ecs:<region>:<account>:task-definition/<family>:<rev>`.
-pub fn family_and_revision(arn: &str) -> Option<(&str, u64)> {
-    let (_, name) = arn.rsplit_once("task-definition/")?;
-    let (family, revision) = name.rsplit_once(':')?;
-    Some((family, revision.parse().ok()?))
-}
-
 fn latest_revision(described: &Value) -> Option<u64> {
     let td = described.get("taskDefinition").unwrap_or(described);
     let status = td.get("status").and_then(Value::as_str).unwrap_or("ACTIVE");
@@ -262,7 +276,7 @@ fn latest_revision(described: &Value) -> Option<u64> {
     td.get("revision").and_then(Value::as_u64)
 }
 
-/// Every resource of the control's type in the account, through the ECS API; older ACTIVE
+/// Every resource of the control's type in the account, from the inventory; older ACTIVE
 /// task definition revisions are NOT_APPLICABLE without being described.
 async fn periodic<E: EcsApi, K: Clock>(
     control: &Control,
@@ -281,7 +295,7 @@ async fn periodic<E: EcsApi, K: Clock>(
         &|_| {},
         &mut |listed: Listed| match evaluate_document(control, params, timestamp, &listed) {
             Ok(evaluation) => evaluations.push(evaluation),
-            Err(error) => errors.push(error),
+            Err(error) => errors.push(Unreadable::from(error)),
         },
     )
     .await?;
@@ -296,10 +310,10 @@ async fn periodic<E: EcsApi, K: Clock>(
             timestamp,
         ));
     }
-    errors.extend(found.failed.into_iter().map(|failed| ItemError {
+    errors.extend(found.failed.into_iter().map(|failed| Unreadable {
         resource_type: failed.resource_type.aws_name().to_string(),
         resource_id: failed.resource_id,
-        error: ParseError::document(failed.error.to_string()),
+        error: ReadError::Api(failed.error),
     }));
     Ok((evaluations, errors))
 }
@@ -327,86 +341,5 @@ fn evaluate_document(
             resource_id: listed.id_hint(),
             error,
         }),
-    }
-}
-
-/// Sends evaluations in batches of 100, retrying throttling and 5xx and re-sending what Config
-/// reports as failed, until everything is delivered or the deadline leaves no time.
-async fn deliver<C: ConfigApi, K: Clock>(
-    token: &str,
-    evaluations: Vec<Evaluation>,
-    config: &C,
-    caller: &Caller<'_, K>,
-    out: &mut Run,
-) {
-    let mut queue: Vec<Vec<Evaluation>> = batches(&evaluations).map(<[_]>::to_vec).collect();
-    queue.reverse();
-    while let Some(mut batch) = queue.pop() {
-        let mut attempt = 0;
-        loop {
-            if caller.time_left() == 0 {
-                fail_rest(out, batch, queue, "the Lambda deadline arrived".into());
-                return;
-            }
-            out.put_calls += 1;
-            match config.put_evaluations(token, &batch).await {
-                Ok(failed) if failed.is_empty() => {
-                    out.delivered.append(&mut batch);
-                    break;
-                }
-                Ok(failed) => {
-                    let (retry, done): (Vec<_>, Vec<_>) = batch.into_iter().partition(|e| {
-                        failed.iter().any(|f| {
-                            f.resource_id == e.resource_id && f.resource_type == e.resource_type
-                        })
-                    });
-                    out.delivered.extend(done);
-                    batch = retry;
-                    if batch.is_empty() {
-                        break;
-                    }
-                    if !caller.back_off(attempt).await {
-                        fail_rest(
-                            out,
-                            batch,
-                            queue,
-                            "Config kept reporting FailedEvaluations".into(),
-                        );
-                        return;
-                    }
-                    attempt += 1;
-                }
-                Err(e) if e.retryable => {
-                    if !caller.back_off(attempt).await {
-                        fail_rest(
-                            out,
-                            batch,
-                            queue,
-                            format!("retries ran out before the deadline: {e}"),
-                        );
-                        return;
-                    }
-                    attempt += 1;
-                }
-                Err(e) => {
-                    fail_rest(out, batch, queue, e.to_string());
-                    return;
-                }
-            }
-        }
-    }
-}
-
-fn fail_rest(out: &mut Run, batch: Vec<Evaluation>, queue: Vec<Vec<Evaluation>>, cause: String) {
-    let mut lost = batch;
-    for mut rest in queue.into_iter().rev() {
-        lost.append(&mut rest);
-    }
-    out.error = Some(RunError::Undelivered { lost, cause });
-}
-
-impl From<ApiError> for RunError {
-    fn from(e: ApiError) -> Self {
-        RunError::Api(e)
     }
 }

@@ -1,15 +1,17 @@
 //! The runner against fakes of Config, ECS and the clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
-use super::io::{ApiError, Clock, ConfigApi, EcsApi};
+use super::inventory::family_and_revision;
+use super::io::{ApiError, Clock, ConfigApi, EcsApi, Page};
 use super::*;
 use crate::catalogue::find;
+use crate::verdict::Verdict;
 
 fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
@@ -63,12 +65,7 @@ impl ConfigApi for FakeConfig {
             Err(error)
         } else if self.throttle_next.load(Ordering::SeqCst) > 0 {
             self.throttle_next.fetch_sub(1, Ordering::SeqCst);
-            Err(ApiError {
-                operation: "PutEvaluations",
-                code: "ThrottlingException".into(),
-                message: "Rate exceeded".into(),
-                retryable: true,
-            })
+            Err(throttled("config:PutEvaluations"))
         } else if self.fail_first_evaluation_next.load(Ordering::SeqCst) > 0 {
             self.fail_first_evaluation_next
                 .fetch_sub(1, Ordering::SeqCst);
@@ -101,6 +98,15 @@ impl ConfigApi for FakeConfig {
     }
 }
 
+fn throttled(action: &'static str) -> ApiError {
+    ApiError::new(action, "ThrottlingException", "Rate exceeded", true)
+}
+
+/// The page token the fake gives for the page starting at item `offset`.
+fn token_at(offset: usize) -> Option<String> {
+    (offset > 0).then(|| format!("after-{offset}"))
+}
+
 #[derive(Default)]
 struct FakeEcs {
     task_definitions: BTreeMap<String, Value>,
@@ -109,7 +115,13 @@ struct FakeEcs {
     capacity_providers: Vec<Value>,
     /// Task definition ARNs whose describe always fails with a retryable error.
     broken: Vec<String>,
+    /// Items per list page (0: everything on one page).
+    page_size: usize,
+    /// Throttling answers still to give, by operation and page token.
+    throttled_pages: Mutex<BTreeMap<(&'static str, Option<String>), u32>>,
     calls: Mutex<BTreeMap<&'static str, usize>>,
+    /// Requests by operation and page token.
+    page_requests: Mutex<BTreeMap<(&'static str, Option<String>), usize>>,
 }
 
 impl FakeEcs {
@@ -124,14 +136,73 @@ impl FakeEcs {
     fn called(&self, operation: &'static str) {
         *self.calls.lock().unwrap().entry(operation).or_default() += 1;
     }
+    /// How often each page of `operation` was asked for, by page token.
+    fn page_requests(&self, operation: &'static str) -> BTreeMap<Option<String>, usize> {
+        self.page_requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|((op, _), _)| *op == operation)
+            .map(|((_, token), n)| (token.clone(), *n))
+            .collect()
+    }
+    /// Answers the page of `items` that `token` asks for, throttling it first if told to.
+    fn page<T: Clone>(
+        &self,
+        operation: &'static str,
+        action: &'static str,
+        items: Vec<T>,
+        token: Option<String>,
+    ) -> Result<Page<T>, ApiError> {
+        self.called(operation);
+        *self
+            .page_requests
+            .lock()
+            .unwrap()
+            .entry((operation, token.clone()))
+            .or_default() += 1;
+        if let Some(left) = self
+            .throttled_pages
+            .lock()
+            .unwrap()
+            .get_mut(&(operation, token.clone()))
+            .filter(|left| **left > 0)
+        {
+            *left -= 1;
+            return Err(throttled(action));
+        }
+        let start = match &token {
+            None => 0,
+            Some(token) => token
+                .strip_prefix("after-")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{operation}: a token the fake never gave: {token}")),
+        };
+        let size = if self.page_size == 0 {
+            items.len().max(1)
+        } else {
+            self.page_size
+        };
+        let end = (start + size).min(items.len());
+        Ok(Page {
+            items: items[start.min(end)..end].to_vec(),
+            next_token: if end < items.len() { token_at(end) } else { None },
+        })
+    }
 }
 
 impl EcsApi for FakeEcs {
     fn list_active_task_definitions(
         &self,
-    ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
-        self.called("ListTaskDefinitions");
-        std::future::ready(Ok(self.task_definitions.keys().cloned().collect()))
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send {
+        let arns = self.task_definitions.keys().cloned().collect();
+        std::future::ready(self.page(
+            "ListTaskDefinitions",
+            "ecs:ListTaskDefinitions",
+            arns,
+            next_token,
+        ))
     }
     fn describe_task_definition(
         &self,
@@ -139,12 +210,12 @@ impl EcsApi for FakeEcs {
     ) -> impl Future<Output = Result<Value, ApiError>> + Send {
         self.called("DescribeTaskDefinition");
         if self.broken.iter().any(|b| b == task_definition) {
-            return std::future::ready(Err(ApiError {
-                operation: "DescribeTaskDefinition",
-                code: "ResponseError".into(),
-                message: "the answer could not be read".into(),
-                retryable: true,
-            }));
+            return std::future::ready(Err(ApiError::new(
+                "ecs:DescribeTaskDefinition",
+                "ResponseError",
+                "the answer could not be read",
+                true,
+            )));
         }
         let found = self
             .task_definitions
@@ -155,22 +226,24 @@ impl EcsApi for FakeEcs {
             })
             .max_by_key(|(arn, _)| family_and_revision(arn).map(|(_, r)| r))
             .map(|(_, doc)| doc.clone());
-        std::future::ready(found.ok_or(ApiError {
-            operation: "DescribeTaskDefinition",
-            code: "ClientException".into(),
-            message: "not found".into(),
-            retryable: false,
-        }))
+        std::future::ready(found.ok_or(ApiError::new(
+            "ecs:DescribeTaskDefinition",
+            "ClientException",
+            "not found",
+            false,
+        )))
     }
-    fn list_clusters(&self) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
-        self.called("ListClusters");
+    fn list_clusters(
+        &self,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send {
         let arns = self
             .clusters
             .iter()
             .map(|c| c["clusterArn"].as_str().unwrap().to_string())
             .chain(self.services.keys().cloned())
             .collect();
-        std::future::ready(Ok(arns))
+        std::future::ready(self.page("ListClusters", "ecs:ListClusters", arns, next_token))
     }
     fn describe_clusters(
         &self,
@@ -189,8 +262,8 @@ impl EcsApi for FakeEcs {
     fn list_services(
         &self,
         cluster: &str,
-    ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
-        self.called("ListServices");
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send {
         let arns = self
             .services
             .get(cluster)
@@ -198,7 +271,7 @@ impl EcsApi for FakeEcs {
             .flatten()
             .map(|s| s["serviceArn"].as_str().unwrap().to_string())
             .collect();
-        std::future::ready(Ok(arns))
+        std::future::ready(self.page("ListServices", "ecs:ListServices", arns, next_token))
     }
     fn describe_services(
         &self,
@@ -216,9 +289,14 @@ impl EcsApi for FakeEcs {
     }
     fn describe_capacity_providers(
         &self,
-    ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
-        self.called("DescribeCapacityProviders");
-        std::future::ready(Ok(self.capacity_providers.clone()))
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Value>, ApiError>> + Send {
+        std::future::ready(self.page(
+            "DescribeCapacityProviders",
+            "ecs:DescribeCapacityProviders",
+            self.capacity_providers.clone(),
+            next_token,
+        ))
     }
 }
 
@@ -275,8 +353,8 @@ fn periodic(control: &str, ecs: &FakeEcs, config: &FakeConfig) -> super::Run {
     ))
 }
 
-fn options() -> RunOptions {
-    RunOptions::with_deadline(60_000)
+fn options() -> RetryPolicy {
+    RetryPolicy::with_deadline(60_000)
 }
 
 #[test]
@@ -463,7 +541,7 @@ fn the_deadline_stops_retries_and_names_what_was_lost() {
     let config = FakeConfig::default();
     config.throttle_next.store(u64::MAX, Ordering::SeqCst);
     let clock = FakeClock::default();
-    let options = RunOptions::with_deadline(10_000);
+    let options = RetryPolicy::with_deadline(10_000);
     let run = block_on(super::run(
         find("ECS.12").unwrap(),
         &scheduled("ecs-harden-cluster-container-insights", "{}"),
@@ -474,7 +552,7 @@ fn the_deadline_stops_retries_and_names_what_was_lost() {
     ));
     assert!(clock.now_millis() < 10_000 - options.safety_margin_millis + 1);
     match run.error {
-        Some(RunError::Undelivered { ref lost, .. }) => assert_eq!(lost.len(), 120),
+        Some(RunError::Undelivered(ref undelivered)) => assert_eq!(undelivered.lost.len(), 120),
         ref other => panic!("{other:?}"),
     }
     let message = run.error.unwrap().to_string();
@@ -491,15 +569,15 @@ fn a_non_retryable_error_fails_at_once() {
         ..FakeEcs::default()
     };
     let config = FakeConfig::default();
-    *config.refuse_with.lock().unwrap() = Some(ApiError {
-        operation: "PutEvaluations",
-        code: "InvalidResultTokenException".into(),
-        message: "bad token".into(),
-        retryable: false,
-    });
+    *config.refuse_with.lock().unwrap() = Some(ApiError::new(
+        "config:PutEvaluations",
+        "InvalidResultTokenException",
+        "bad token",
+        false,
+    ));
     let run = periodic("ECS.12", &ecs, &config);
     assert_eq!(run.put_calls, 1);
-    assert!(matches!(run.error, Some(RunError::Undelivered { .. })));
+    assert!(matches!(run.error, Some(RunError::Undelivered(_))));
 }
 
 #[test]
@@ -510,7 +588,7 @@ fn an_older_revision_in_a_change_event_is_not_applicable() {
         ecs.task_definitions.insert(arn, doc);
     }
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/events/config-change-notification.json");
+        .join("../../tests/fixtures/events/config-change-notification.json");
     let event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let event = decode_event(&event).unwrap();
     let config = FakeConfig::default();
@@ -549,7 +627,7 @@ fn an_older_revision_in_a_change_event_is_not_applicable() {
 #[test]
 fn oversized_items_are_fetched_and_bad_parameters_fail_the_invocation() {
     let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/events");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/events");
     let read = |name: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
     };
@@ -585,4 +663,105 @@ fn oversized_items_are_fetched_and_bad_parameters_fail_the_invocation() {
     ));
     assert!(matches!(run.error, Some(RunError::Parameters(_))));
     assert_eq!(run.put_calls, 0);
+}
+
+/// 95 families listed ten to a page: ten ListTaskDefinitions pages.
+fn paged_task_definitions() -> FakeEcs {
+    let mut ecs = FakeEcs {
+        page_size: 10,
+        ..FakeEcs::default()
+    };
+    for family in 0..95 {
+        let (arn, doc) = task_definition(&format!("f{family:03}"), 1, false);
+        ecs.task_definitions.insert(arn, doc);
+    }
+    ecs
+}
+
+#[test]
+fn a_throttled_page_is_retried_alone_and_the_pages_before_it_are_not_read_again() {
+    let ecs = paged_task_definitions();
+    let throttled_page = token_at(60);
+    ecs.throttled_pages
+        .lock()
+        .unwrap()
+        .insert(("ListTaskDefinitions", throttled_page.clone()), 3);
+    let config = FakeConfig::default();
+    let run = periodic("ECS.4", &ecs, &config);
+    assert!(run.error.is_none(), "{:?}", run.error);
+    let requests = ecs.page_requests("ListTaskDefinitions");
+    let pages: Vec<Option<String>> = (0..10).map(|page| token_at(page * 10)).collect();
+    assert_eq!(
+        requests.keys().cloned().collect::<BTreeSet<_>>(),
+        pages.iter().cloned().collect::<BTreeSet<_>>(),
+        "exactly the ten pages, no others"
+    );
+    for page in &pages {
+        let expected = if *page == throttled_page { 1 + 3 } else { 1 };
+        assert_eq!(requests[page], expected, "requests for page {page:?}");
+    }
+    assert_eq!(run.retries, 3);
+    assert_eq!(config.delivered.lock().unwrap().len(), 95);
+}
+
+#[test]
+fn a_page_that_keeps_failing_fails_the_run_naming_the_call_and_its_attempts() {
+    let ecs = paged_task_definitions();
+    ecs.throttled_pages
+        .lock()
+        .unwrap()
+        .insert(("ListTaskDefinitions", token_at(30)), u32::MAX);
+    let config = FakeConfig::default();
+    let run = periodic("ECS.4", &ecs, &config);
+    let max_attempts = options().max_attempts.unwrap();
+    match &run.error {
+        Some(RunError::Api(error)) => {
+            assert_eq!(error.action, "ecs:ListTaskDefinitions");
+            assert_eq!(error.code, "ThrottlingException");
+            assert_eq!(error.attempts, max_attempts);
+        }
+        other => panic!("{other:?}"),
+    }
+    let requests = ecs.page_requests("ListTaskDefinitions");
+    assert_eq!(requests[&token_at(30)], max_attempts as usize);
+    assert_eq!(requests.len(), 4, "pages after the failing one are never asked for");
+    assert_eq!(requests.values().filter(|n| **n == 1).count(), 3);
+    assert_eq!(run.put_calls, 0, "nothing is delivered from a listing that failed");
+}
+
+#[test]
+fn cluster_service_and_capacity_provider_listings_follow_every_page() {
+    let mut ecs = FakeEcs {
+        page_size: 7,
+        clusters: (0..20).map(|i| cluster(i, "enabled")).collect(),
+        capacity_providers: (0..16)
+            .map(|i| json!({"name": format!("cp-{i}"), "capacityProviderArn": format!("arn:aws:ecs:us-east-1:111122223333:capacity-provider/cp-{i}"), "tags": []}))
+            .collect(),
+        ..FakeEcs::default()
+    };
+    ecs.services.insert(
+        "arn:aws:ecs:us-east-1:111122223333:cluster/s".to_string(),
+        (0..15)
+            .map(|i| json!({"serviceArn": format!("svc-{i}"), "serviceName": format!("svc-{i}"), "status": "ACTIVE", "tags": []}))
+            .collect(),
+    );
+    let config = FakeConfig::default();
+    let run = periodic("ECS.12", &ecs, &config);
+    assert!(run.error.is_none(), "{:?}", run.error);
+    assert_eq!(ecs.count("ListClusters"), 3, "21 cluster ARNs, 7 a page");
+    assert_eq!(config.delivered.lock().unwrap().len(), 20);
+    let config = FakeConfig::default();
+    let run = periodic("ECS.13", &ecs, &config);
+    assert!(run.error.is_none(), "{:?}", run.error);
+    assert_eq!(
+        ecs.count("ListServices"),
+        20 + 3,
+        "one page for each empty cluster, three for the 15 services of the last, 7 a page"
+    );
+    assert_eq!(config.delivered.lock().unwrap().len(), 15);
+    let config = FakeConfig::default();
+    let run = periodic("ECS.19", &ecs, &config);
+    assert!(run.error.is_none(), "{:?}", run.error);
+    assert_eq!(ecs.count("DescribeCapacityProviders"), 3);
+    assert_eq!(config.delivered.lock().unwrap().len(), 16);
 }

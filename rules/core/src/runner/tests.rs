@@ -2,12 +2,15 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::delivery::batches;
+use super::retry::backoff_millis;
 use super::*;
-use crate::catalogue::find;
+use crate::catalogue::{find, Control};
+use crate::verdict::Verdict;
 
 fn event(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/events")
+        .join("../../tests/fixtures/events")
         .join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }

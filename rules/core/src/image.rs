@@ -19,6 +19,26 @@ pub struct ImageRef {
     pub registry: Field<Registry>,
     pub tag: Field<String>,
     pub digest: Field<String>,
+    /// The repository path after the registry (`app/api`), when it is written out.
+    pub repository: Field<String>,
+}
+
+impl ImageRef {
+    /// Whether the image is a CDK container asset: the bootstrap repository
+    /// (`cdk-<qualifier>-container-assets-<account>-<region>`) with the asset's content hash
+    /// as its tag. The tag names the image's content, so it is as good as a digest.
+    pub fn is_cdk_container_asset(&self) -> bool {
+        let repository = self
+            .repository
+            .known()
+            .map(String::as_str)
+            .unwrap_or_default();
+        let tag = self.tag.known().map(String::as_str).unwrap_or_default();
+        repository.starts_with("cdk-")
+            && repository.contains("-container-assets-")
+            && tag.len() == 64
+            && tag.bytes().all(|b| b.is_ascii_hexdigit())
+    }
 }
 
 /// A registry host whose account and Region labels may be the resource's own, unresolved.
@@ -95,6 +115,21 @@ pub fn parse_image(image: &Text) -> ImageRef {
         None if name.contains(UNRESOLVED) => Field::Unknown,
         None => Field::Known(Registry(DOCKER_HUB.to_string())),
     };
+    let repository = match (&registry, name.split_once('/')) {
+        (Field::Known(Registry(host)), Some((first, rest))) if host == first => {
+            let path = rest.rsplit_once(':').map_or(rest, |(path, _)| path);
+            if path.contains(UNRESOLVED) {
+                Field::Unknown
+            } else {
+                Field::Known(path.to_string())
+            }
+        }
+        (Field::Known(_), _) if !name.contains(UNRESOLVED) => {
+            let path = name.rsplit_once(':').map_or(name, |(path, _)| path);
+            Field::Known(path.to_string())
+        }
+        _ => Field::Unknown,
+    };
     let last = name.rsplit('/').next().unwrap_or(name);
     let tag = match last.rsplit_once(':') {
         Some((_, tag)) if tag.contains(UNRESOLVED) => Field::Unknown,
@@ -105,6 +140,7 @@ pub fn parse_image(image: &Text) -> ImageRef {
     };
     ImageRef {
         registry,
+        repository,
         tag,
         digest: match digest {
             Field::Known(d) if d.is_empty() => Field::Absent,
@@ -316,6 +352,28 @@ mod tests {
     }
 
     #[test]
+    fn cdk_container_assets_are_pinned_by_their_content_hash() {
+        let hash = "a".repeat(64);
+        let image = sub(vec![
+            Part::Hole(Hole::OwnAccount),
+            lit(".dkr.ecr."),
+            Part::Hole(Hole::OwnRegion),
+            lit(".amazonaws.com/cdk-hnb659fds-container-assets-"),
+            Part::Hole(Hole::OwnAccount),
+            lit("-"),
+            Part::Hole(Hole::OwnRegion),
+            lit(&format!(":{hash}")),
+        ]);
+        assert!(image.is_cdk_container_asset());
+        assert!(!literal("acme.io/cdk-x-container-assets-1-2:latest").is_cdk_container_asset());
+        assert_eq!(
+            literal("acme.io/team/app:1.2").repository,
+            Field::Known("team/app".into())
+        );
+        assert_eq!(literal("nginx:1").repository, Field::Known("nginx".into()));
+    }
+
+    #[test]
     fn globs_stay_within_a_label() {
         let host = registry("111122223333.dkr.ecr.us-east-1.amazonaws.com");
         assert_eq!(
@@ -327,7 +385,12 @@ mod tests {
             Match::Yes
         );
         assert_eq!(
-            registry_matches(&host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
+            registry_matches(
+                &host,
+                "{account}.dkr.ecr.{region}.amazonaws.com",
+                None,
+                None
+            ),
             Match::Yes
         );
         assert_eq!(
@@ -366,7 +429,12 @@ mod tests {
             "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com"
         );
         assert_eq!(
-            registry_matches(&host, "{account}.dkr.ecr.{region}.amazonaws.com", None, None),
+            registry_matches(
+                &host,
+                "{account}.dkr.ecr.{region}.amazonaws.com",
+                None,
+                None
+            ),
             Match::Yes
         );
         assert_eq!(

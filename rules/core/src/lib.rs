@@ -25,6 +25,7 @@ pub mod model;
 pub mod params;
 pub mod parse;
 pub mod requirements;
+pub mod revisions;
 pub mod runner;
 pub mod verdict;
 

@@ -383,6 +383,9 @@ pub struct Meta {
     pub capture_time: Option<String>,
     /// JSON path of the resource inside its document (`$`, `$.Resources.TaskDef`, `$.services[3]`).
     pub json_path: String,
+    /// Fields no control reads that could not be read (a `family` that is an object, say):
+    /// reported beside the verdicts, never in their way.
+    pub warnings: Vec<String>,
 }
 
 /// User and system tag keys (values never matter to a control); incomplete when some tags (or

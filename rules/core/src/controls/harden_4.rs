@@ -77,7 +77,7 @@ fn role_parts(role: &Text) -> Option<(Owner, String)> {
     }
     if !text.starts_with("arn:") {
         return (!text.contains(':') && !text.contains('/') && !own_account)
-            .then(|| (Owner::Own, text));
+            .then_some((Owner::Own, text));
     }
     let fields: Vec<&str> = text.splitn(6, ':').collect();
     let [_, _, service, _, account, resource] = fields.as_slice() else {

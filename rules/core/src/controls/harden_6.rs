@@ -25,7 +25,10 @@ pub static CONTROL: Control = Control {
 
 /// **What**: NON_COMPLIANT when any image has neither tag nor digest, has tag `latest` without
 /// a digest, or (with `requireDigest` true) has no `@sha256:` digest. A registry port such as
-/// `:5000` is not a tag; a digest pins the image whatever its tag.
+/// `:5000` is not a tag; a digest pins the image whatever its tag. A CDK container asset (the
+/// bootstrap `cdk-…-container-assets-…` repository, tagged with the asset's content hash)
+/// counts as pinned by digest. Only what is written decides: `${Repo}:latest` is tagged
+/// `latest`, an image whose tag or digest is unresolved never fails.
 ///
 /// **Why**: a mutable reference means the code that runs can change without a new task
 /// definition revision, and a rollback may not roll back.
@@ -49,6 +52,7 @@ pub fn evaluate(td: &TaskDefinition, params: &Params) -> Outcome {
                 // Whatever an unresolved part holds may be the digest: never fail on it.
                 (Field::Unknown, _) => None,
                 (Field::Known(digest), true) if digest.starts_with("sha256:") => None,
+                (_, true) if parsed.is_cdk_container_asset() => None,
                 (_, true) => Some("no @sha256: digest"),
                 (Field::Known(_), false) => None,
                 (Field::Absent, false) => match parsed.tag.as_str() {

@@ -13,32 +13,9 @@ macro_rules! controls {
 }
 
 controls![
-    ecs_2,
-    ecs_3,
-    ecs_4,
-    ecs_5,
-    ecs_8,
-    ecs_9,
-    ecs_10,
-    ecs_12,
-    ecs_13,
-    ecs_14,
-    ecs_15,
-    ecs_16,
-    ecs_17,
-    ecs_18,
-    ecs_19,
-    ecs_20,
-    ecs_21,
-    harden_1,
-    harden_2,
-    harden_3,
-    harden_4,
-    harden_5,
-    harden_6,
-    harden_7,
-    harden_8,
-    harden_9,
+    ecs_2, ecs_3, ecs_4, ecs_5, ecs_8, ecs_9, ecs_10, ecs_12, ecs_13, ecs_14, ecs_15, ecs_16,
+    ecs_17, ecs_18, ecs_19, ecs_20, ecs_21, harden_1, harden_2, harden_3, harden_4, harden_5,
+    harden_6, harden_7, harden_8, harden_9,
 ];
 
 use crate::catalogue::{Framework, Mapping, MappingSource};
@@ -193,7 +170,9 @@ pub(crate) fn efs_offenders(
         .collect();
     match first {
         None => Outcome::compliant(),
-        Some(index) => Outcome::offenders(lead, &offenders, advice).at(Within::Volume(index), field),
+        Some(index) => {
+            Outcome::offenders(lead, &offenders, advice).at(Within::Volume(index), field)
+        }
     }
 }
 

@@ -65,6 +65,7 @@ fn terraform_resource(converted: terraform::Converted) -> ParseResult<Resource> 
     let node = Node::root(&converted.value, &converted.json_path, &cx);
     let tags = read::tags(node.get(&["tags"]))?;
     let body = body(node, converted.resource_type, Containers::Optional, tags)?;
+    let warnings = node.take_warnings();
     Ok(Resource {
         meta: Meta {
             resource_type: converted.resource_type,
@@ -77,6 +78,7 @@ fn terraform_resource(converted: terraform::Converted) -> ParseResult<Resource> 
             item_status: None,
             capture_time: None,
             json_path: converted.json_path,
+            warnings,
         },
         body,
     })
@@ -89,8 +91,14 @@ pub fn parse_value(value: &Value) -> Vec<ParseResult<Resource>> {
     detect(root)
 }
 
+/// Reads the ECS resources of a document. A document that holds none and shows no sign of ECS
+/// content (a package.json, a workflow, a template of other resources) gives nothing: it is not
+/// an ECS document. One that shows signs but cannot be read gives an error.
 fn detect(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     let Some(_) = root.as_object() else {
+        if !shows_ecs_content(root.value, 0) {
+            return Vec::new();
+        }
         return vec![Err(root.error(format!(
             "expected a JSON object holding an ECS resource, a CloudFormation template or a \
              describe-* output, found {}",
@@ -182,6 +190,11 @@ fn fixture_case(root: Node<'_>) -> Vec<ParseResult<Resource>> {
         }
         _ => detect(resource),
     };
+    if detected.is_empty() {
+        return vec![Err(
+            resource.error("the case's resource holds no ECS resource")
+        )];
+    }
     if let (Some(hint), Some(shape)) = (hint, shape) {
         for r in detected.iter().flatten() {
             if r.meta.resource_type != hint || r.meta.shape.name() != shape {
@@ -309,6 +322,7 @@ fn cloudformation_properties(
             item_status: None,
             capture_time: None,
             json_path,
+            warnings: props.take_warnings(),
         },
         body,
     })
@@ -493,6 +507,7 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
         item_status,
         capture_time: text(&["configurationItemCaptureTime"])?,
         json_path: item.path(),
+        warnings: Vec::new(),
     };
     let tags = read::tags(item.get(&["tags"]))?;
 
@@ -529,6 +544,7 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
     };
     meta.status = body_node.str_at(&["status"])?.known().cloned();
     let body = body(body_node, resource_type, Containers::Required, tags)?;
+    meta.warnings = body_node.take_warnings();
     Ok(Resource { meta, body })
 }
 
@@ -547,7 +563,9 @@ fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     // describe-task-definition output: {"taskDefinition": {…}, "tags": […]}
     if let Some(inner) = root.get(&["taskDefinition"]) {
         if inner.as_object().is_some() {
-            let tags = root.get(&["tags"]);
+            // describe-task-definition puts tags beside the task definition; ecspresso's
+            // task definition files put them inside.
+            let tags = root.get(&["tags"]).or_else(|| inner.get(&["tags"]));
             return vec![api_resource_with_tags(
                 inner,
                 ResourceType::TaskDefinition,
@@ -579,10 +597,64 @@ fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
             }
         }
     }
-    vec![Err(root.error(
-        "not a recognised ECS document: expected a task definition, service, cluster, task \
-         set or capacity provider (ECS API, AWS Config item or CloudFormation)",
-    ))]
+    if shows_ecs_content(root.value, 0) {
+        return vec![Err(root.error(
+            "not a recognised ECS document: expected a task definition, service, cluster, task \
+             set or capacity provider (ECS API, AWS Config item, CloudFormation or Terraform)",
+        ))];
+    }
+    Vec::new()
+}
+
+/// Keys only ECS documents carry (compared without regard to case, `_` or `-`).
+const ECS_KEYS: [&str; 6] = [
+    "containerdefinitions",
+    "taskdefinitionarn",
+    "servicearn",
+    "clusterarn",
+    "tasksetarn",
+    "capacityproviderarn",
+];
+
+/// Whether a document shows signs of ECS content anywhere: an ECS-only key, a CloudFormation
+/// `Type: AWS::ECS::…`, or a Terraform `aws_ecs_…` resource type. Such a document that cannot
+/// be read is an error, not something to skip.
+pub fn shows_ecs_content(value: &Value, depth: usize) -> bool {
+    if depth > load::MAX_DEPTH {
+        return false;
+    }
+    match value {
+        Value::Object(object) => object.iter().any(|(key, value)| {
+            let normalized = position::normalize(key);
+            ECS_KEYS.contains(&normalized.as_str())
+                || normalized.starts_with("awsecs")
+                || normalized.starts_with("awsccecs")
+                || (normalized == "type"
+                    && value
+                        .as_str()
+                        .is_some_and(|t| t.to_ascii_uppercase().starts_with("AWS::ECS::")))
+                || shows_ecs_content(value, depth + 1)
+        }),
+        Value::Array(items) => items.iter().any(|item| shows_ecs_content(item, depth + 1)),
+        _ => false,
+    }
+}
+
+/// Whether a text that could not be parsed shows signs of ECS content, so that a broken file
+/// met in a directory walk is reported and an unrelated one (a tsconfig.json with comments, a
+/// Helm template) is not.
+pub fn text_shows_ecs_content(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "containerdefinitions",
+        "container_definitions",
+        "aws::ecs::",
+        "aws_ecs_",
+        "awscc_ecs_",
+        "taskdefinitionarn",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign))
 }
 
 fn api_type(node: Node<'_>) -> Option<ResourceType> {
@@ -601,11 +673,50 @@ fn api_type(node: Node<'_>) -> Option<ResourceType> {
     if node.has(&["clusterArn", "clusterName"]) {
         return Some(ResourceType::Cluster);
     }
-    if node.has(&["family"]) {
+    // A task definition without its containers (an error to report), but only when more than
+    // a `family` says so: `family` alone is common in other files.
+    if node.has(&["family"]) && node.has(&TASK_DEFINITION_KEYS) {
         return Some(ResourceType::TaskDefinition);
+    }
+    // A service definition without a name: ecspresso's `ecs-service-def.json`, whose service
+    // and cluster come from its own configuration.
+    let service_keys = SERVICE_DEFINITION_KEYS
+        .iter()
+        .filter(|k| node.has(&[k]))
+        .count();
+    if service_keys >= 2 {
+        return Some(ResourceType::Service);
     }
     None
 }
+
+/// Task definition fields besides `family`.
+const TASK_DEFINITION_KEYS: [&str; 9] = [
+    "networkMode",
+    "requiresCompatibilities",
+    "taskRoleArn",
+    "executionRoleArn",
+    "volumes",
+    "runtimePlatform",
+    "pidMode",
+    "ipcMode",
+    "placementConstraints",
+];
+
+/// Fields of a service definition (create-service input, ecspresso) that other documents do
+/// not combine.
+const SERVICE_DEFINITION_KEYS: [&str; 10] = [
+    "deploymentConfiguration",
+    "desiredCount",
+    "launchType",
+    "schedulingStrategy",
+    "loadBalancers",
+    "serviceRegistries",
+    "enableExecuteCommand",
+    "enableECSManagedTags",
+    "healthCheckGracePeriodSeconds",
+    "serviceConnectConfiguration",
+];
 
 /// An API resource whose tags sit beside its other fields (register input, describe-* elements).
 fn api_resource(node: Node<'_>, resource_type: ResourceType) -> ParseResult<Resource> {
@@ -663,6 +774,7 @@ fn api_resource_with_tags(
     let body_node = Node::root(node.value, &path, &cx);
     let status = body_node.str_at(&["status"])?.known().cloned();
     let body = body(body_node, resource_type, Containers::Required, tags)?;
+    let warnings = body_node.take_warnings();
     Ok(Resource {
         meta: Meta {
             resource_type,
@@ -675,6 +787,7 @@ fn api_resource_with_tags(
             item_status: None,
             capture_time: None,
             json_path: path,
+            warnings,
         },
         body,
     })

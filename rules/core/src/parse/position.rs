@@ -283,10 +283,19 @@ mod tests {
         let text = "{\n  \"a\": [1, {\"b c\": true}],\n  \"d\": \"x\\\"y\"\n}\n";
         let index = json_positions(text);
         assert_eq!(index.get("$.a"), Some(Position { line: 2, column: 3 }));
-        assert_eq!(index.get("$.a[1]"), Some(Position { line: 2, column: 12 }));
+        assert_eq!(
+            index.get("$.a[1]"),
+            Some(Position {
+                line: 2,
+                column: 12
+            })
+        );
         assert_eq!(
             index.get("$.a[1]['b c']"),
-            Some(Position { line: 2, column: 13 })
+            Some(Position {
+                line: 2,
+                column: 13
+            })
         );
         assert_eq!(index.get("$.d"), Some(Position { line: 3, column: 3 }));
     }

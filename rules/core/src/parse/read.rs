@@ -24,7 +24,7 @@ pub fn task_definition(
 ) -> ParseResult<TaskDefinition> {
     node.expect_object("a task definition")?;
     let mut td = TaskDefinition {
-        family: node.str_at(&["family"])?,
+        family: node.lenient_str_at(&["family"]),
         revision: node.get(&["revision"]).and_then(|r| {
             r.value
                 .as_u64()
@@ -43,11 +43,16 @@ pub fn task_definition(
     if let Some(platform) = node.get(&["runtimePlatform"]) {
         td.os_family = os_family(platform)?;
     }
-    if let Field::Known(list) = node.strings_at(&["requiresCompatibilities"])? {
-        td.requires_compatibilities = list
-            .into_iter()
-            .filter_map(|f| f.known().cloned())
-            .collect();
+    match node.strings_at(&["requiresCompatibilities"]) {
+        Ok(Field::Known(list)) => {
+            td.requires_compatibilities = list
+                .into_iter()
+                .filter_map(|f| f.known().cloned())
+                .collect();
+        }
+        Ok(_) => {}
+        // No control reads it: a warning, not an error.
+        Err(error) => node.cx.warnings.borrow_mut().push(error.to_string()),
     }
 
     match node.get(&["containerDefinitions"]) {
@@ -115,7 +120,7 @@ fn os_family(platform: Node<'_>) -> ParseResult<Field<String>> {
 fn container(node: Node<'_>, index: usize) -> ParseResult<Container> {
     let mut c = Container {
         index,
-        name: node.str_at(&["name"])?,
+        name: node.lenient_str_at(&["name"]),
         image: node.text_at(&["image"])?,
         privileged: node.bool_at(&["privileged"])?,
         readonly_root_filesystem: node.bool_at(&["readonlyRootFilesystem"])?,
@@ -199,7 +204,7 @@ fn string_list(field: Field<Vec<Field<String>>>) -> List<Field<String>> {
 
 fn volume(node: Node<'_>) -> ParseResult<Volume> {
     let mut v = Volume {
-        name: node.str_at(&["name"])?,
+        name: node.lenient_str_at(&["name"]),
         efs: Field::Absent,
     };
     if let Some(efs) = node.get(&["efsVolumeConfiguration"]) {
@@ -266,7 +271,7 @@ fn assign_public_ip(node: Node<'_>) -> ParseResult<Field<AssignPublicIp>> {
 pub fn service(node: Node<'_>, tags: Tags) -> ParseResult<Service> {
     node.expect_object("a service")?;
     let mut s = Service {
-        name: node.str_at(&["serviceName"])?,
+        name: node.lenient_str_at(&["serviceName"]),
         launch_type: node.str_at(&["launchType"])?,
         platform_version: node.str_at(&["platformVersion"])?,
         platform_family: node.str_at(&["platformFamily"])?,
@@ -366,8 +371,8 @@ fn service_connect(node: Node<'_>) -> ParseResult<Field<ServiceConnect>> {
                         },
                     };
                     out.push(ServiceConnectService {
-                        port_name: item.str_at(&["portName"])?,
-                        discovery_name: item.str_at(&["discoveryName"])?,
+                        port_name: item.lenient_str_at(&["portName"]),
+                        discovery_name: item.lenient_str_at(&["discoveryName"]),
                         tls,
                     });
                 }
@@ -384,7 +389,7 @@ fn service_connect(node: Node<'_>) -> ParseResult<Field<ServiceConnect>> {
 pub fn cluster(node: Node<'_>, tags: Tags) -> ParseResult<Cluster> {
     node.expect_object("a cluster")?;
     let mut c = Cluster {
-        name: node.str_at(&["clusterName"])?,
+        name: node.lenient_str_at(&["clusterName"]),
         tags,
         ..Cluster::default()
     };
@@ -413,7 +418,7 @@ pub fn cluster(node: Node<'_>, tags: Tags) -> ParseResult<Cluster> {
 pub fn task_set(node: Node<'_>, tags: Tags) -> ParseResult<TaskSet> {
     node.expect_object("a task set")?;
     Ok(TaskSet {
-        id: node.str_at(&["id"])?,
+        id: node.lenient_str_at(&["id"]),
         assign_public_ip: assign_public_ip(node)?,
         tags,
     })
@@ -431,7 +436,7 @@ pub fn capacity_provider(node: Node<'_>, tags: Tags) -> ParseResult<CapacityProv
         },
     };
     Ok(CapacityProvider {
-        name: node.str_at(&["name"])?,
+        name: node.lenient_str_at(&["name"]),
         auto_scaling_group,
         tags,
     })

@@ -66,6 +66,8 @@ pub struct ReadContext {
     /// Names of the template's `Parameters`: a `Ref` to one is a value given at deploy time,
     /// which CloudFormation writes into the resource as a literal.
     pub parameters: std::sync::Arc<[String]>,
+    /// Problems with fields no control reads, collected while reading (see `Node::lenient`).
+    pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
 /// A value in a document together with its location.
@@ -251,7 +253,7 @@ impl<'a> Node<'a> {
     pub fn string(&self, what: &str) -> ParseResult<Field<String>> {
         if let Value::String(s) = self.value {
             // The common case, without building a Text.
-            if !(self.cx.intrinsics && s.contains(DYNAMIC_REFERENCE)) {
+            if !has_placeholders(s, self.cx) {
                 return Ok(if s.is_empty() {
                     Field::Absent
                 } else {
@@ -279,9 +281,7 @@ impl<'a> Node<'a> {
             Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Field::Known(true)),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Field::Known(false)),
             Value::String(s) if s.is_empty() => Ok(Field::Absent),
-            Value::String(s) if self.cx.intrinsics && s.contains(DYNAMIC_REFERENCE) => {
-                Ok(Field::Unknown)
-            }
+            Value::String(s) if has_placeholders(s, self.cx) => Ok(Field::Unknown),
             Value::String(s) => Err(self.error(format!(
                 "{what} must be a boolean (true or false), found the string {}",
                 quote_for_error(s)
@@ -319,6 +319,24 @@ impl<'a> Node<'a> {
             cx: self.cx,
         };
         Some([branch(1), branch(2)])
+    }
+
+    /// A child field no control reads (a name, a family): read like `str_at`, but a value of
+    /// the wrong type is a warning on the resource instead of an error that would keep every
+    /// control from judging it.
+    pub fn lenient_str_at(&self, keys: &[&str]) -> Field<String> {
+        match self.str_at(keys) {
+            Ok(field) => field,
+            Err(error) => {
+                self.cx.warnings.borrow_mut().push(error.to_string());
+                Field::Unknown
+            }
+        }
+    }
+
+    /// Takes the warnings collected so far.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.cx.warnings.take()
     }
 
     /// Child text field.
@@ -405,24 +423,40 @@ pub const UNRESOLVED: &str = "$unresolved";
 /// Key of a partly known Terraform string: `{"$template": ["app:", {"$unresolved": "var.tag"}]}`.
 pub const TEMPLATE: &str = "$template";
 
-/// Where a CloudFormation dynamic reference (`{{resolve:ssm:/name}}`) begins.
-const DYNAMIC_REFERENCE: &str = "{{resolve:";
+/// Whether a string holds placeholders another tool fills in before AWS sees the document:
+/// CloudFormation dynamic references and template engines' `{{ … }}` (ecspresso, Helm, Jinja),
+/// and, outside CloudFormation (where `${…}` means something only inside `Fn::Sub`), shell
+/// and envsubst-style `${…}`.
+fn has_placeholders(text: &str, cx: &ReadContext) -> bool {
+    text.contains("{{") || (!cx.intrinsics && text.contains("${"))
+}
 
-/// A string of a CloudFormation document: dynamic references are unresolved parts.
+/// A string whose placeholders (see `has_placeholders`) are unresolved parts.
 fn literal_text(text: &str, cx: &ReadContext) -> Text {
-    if !cx.intrinsics || !text.contains(DYNAMIC_REFERENCE) {
+    if !has_placeholders(text, cx) {
         return Text::literal(text);
     }
     let mut parts = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find(DYNAMIC_REFERENCE) {
-        let Some(length) = rest[start..].find("}}") else {
+    loop {
+        let braces = rest.find("{{").map(|at| (at, "}}"));
+        let dollar = (!cx.intrinsics)
+            .then(|| rest.find("${").map(|at| (at, "}")))
+            .flatten();
+        let next = match (braces, dollar) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        let Some((start, close)) = next else {
             break;
         };
+        let Some(length) = rest[start..].find(close) else {
+            break;
+        };
+        let end = start + length + close.len();
         parts.push(Part::Literal(rest[..start].to_string()));
-        let reference = &rest[start..start + length + 2];
-        parts.push(Part::Hole(Hole::Expression(reference.to_string())));
-        rest = &rest[start + length + 2..];
+        parts.push(Part::Hole(Hole::Expression(rest[start..end].to_string())));
+        rest = &rest[end..];
     }
     parts.push(Part::Literal(rest.to_string()));
     Text::from_parts(parts)
@@ -698,6 +732,31 @@ mod tests {
             Field::Known(Text::expression("aws_iam_role.app.arn"))
         );
         assert!(node.str_at(&["plain"]).is_err());
+    }
+
+    #[test]
+    fn template_placeholders_of_deploy_tools_are_unresolved() {
+        let api = ReadContext::default();
+        let doc = json!({
+            "image": "{{ must_env `IMAGE` }}",
+            "tagged": "${REGISTRY}/app:latest",
+            "privileged": "{{ .Values.privileged }}",
+        });
+        let node = Node::root(&doc, "$", &api);
+        assert_eq!(node.str_at(&["image"]).unwrap(), Field::Unknown);
+        let tagged = node.text_at(&["tagged"]).unwrap();
+        assert_eq!(tagged.known().unwrap().known_suffix(), "/app:latest");
+        assert_eq!(node.bool_at(&["privileged"]).unwrap(), Field::Unknown);
+        // In CloudFormation `${X}` means something only inside Fn::Sub.
+        let cfn = ReadContext {
+            intrinsics: true,
+            ..ReadContext::default()
+        };
+        let node = Node::root(&doc, "$", &cfn);
+        assert_eq!(
+            node.str_at(&["tagged"]).unwrap(),
+            Field::Known("${REGISTRY}/app:latest".into())
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! `{"Fn::GetAtt": ["a", "b"]}`, `!Sub` → `Fn::Sub`), anchors and aliases within a budget (no
 //! YAML bomb), and, when asked, the position of every node.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
@@ -203,7 +202,10 @@ impl<'t, 'i> Builder<'t, 'i> {
             }
             Event::Alias(id) => {
                 let Some((value, size)) = self.anchors.get(&id).cloned() else {
-                    return Err(at(&span, "invalid YAML: an alias names no anchor before it"));
+                    return Err(at(
+                        &span,
+                        "invalid YAML: an alias names no anchor before it",
+                    ));
                 };
                 self.spend(size, &span)?;
                 return Ok(value);
@@ -232,7 +234,7 @@ fn count(value: &Value) -> usize {
 }
 
 /// `!!str`, `!!int`… (the handle of YAML's own tags).
-fn is_core(tag: &Cow<'_, Tag>) -> bool {
+fn is_core(tag: &Tag) -> bool {
     tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!"
 }
 

@@ -186,7 +186,11 @@ impl FakeEcs {
         let end = (start + size).min(items.len());
         Ok(Page {
             items: items[start.min(end)..end].to_vec(),
-            next_token: if end < items.len() { token_at(end) } else { None },
+            next_token: if end < items.len() {
+                token_at(end)
+            } else {
+                None
+            },
         })
     }
 }
@@ -626,8 +630,7 @@ fn an_older_revision_in_a_change_event_is_not_applicable() {
 
 #[test]
 fn oversized_items_are_fetched_and_bad_parameters_fail_the_invocation() {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/events");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/events");
     let read = |name: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
     };
@@ -724,9 +727,16 @@ fn a_page_that_keeps_failing_fails_the_run_naming_the_call_and_its_attempts() {
     }
     let requests = ecs.page_requests("ListTaskDefinitions");
     assert_eq!(requests[&token_at(30)], max_attempts as usize);
-    assert_eq!(requests.len(), 4, "pages after the failing one are never asked for");
+    assert_eq!(
+        requests.len(),
+        4,
+        "pages after the failing one are never asked for"
+    );
     assert_eq!(requests.values().filter(|n| **n == 1).count(), 3);
-    assert_eq!(run.put_calls, 0, "nothing is delivered from a listing that failed");
+    assert_eq!(
+        run.put_calls, 0,
+        "nothing is delivered from a listing that failed"
+    );
 }
 
 #[test]

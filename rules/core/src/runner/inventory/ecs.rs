@@ -67,7 +67,10 @@ impl<E: EcsApi, K: Clock> EcsInventory<'_, '_, E, K> {
             latest,
             self.concurrency,
             self.progress,
-            |arn| self.caller.call(move || self.ecs.describe_task_definition(arn)),
+            |arn| {
+                self.caller
+                    .call(move || self.ecs.describe_task_definition(arn))
+            },
             |arn, answer| match answer {
                 Ok(document) => sink(Listed {
                     resource_type: ResourceType::TaskDefinition,

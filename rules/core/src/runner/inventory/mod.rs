@@ -186,7 +186,10 @@ pub fn latest_revisions(arns: &[String]) -> (Vec<&str>, Vec<Superseded>) {
             })
         })
         .collect();
-    (latest.into_values().map(|(_, arn)| arn).collect(), superseded)
+    (
+        latest.into_values().map(|(_, arn)| arn).collect(),
+        superseded,
+    )
 }
 
 /// Runs `describe` for every request, at most `concurrency` at once, and hands each answer

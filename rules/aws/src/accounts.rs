@@ -10,7 +10,10 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use ecs_harden_core::runner::io::ApiError;
 
-use crate::clients::{api_error, SdkConfigApi, SdkEcsApi};
+use crate::clients::{SdkConfigApi, SdkEcsApi};
+use crate::errors::api_error;
+
+const ASSUME_ROLE: &str = "sts:AssumeRole";
 
 /// Role name assumed in member accounts when none is configured.
 pub const DEFAULT_MEMBER_ROLE_NAME: &str = "ecs-harden-member";
@@ -123,12 +126,14 @@ impl Accounts {
             .duration_seconds(900)
             .send()
             .await
-            .map_err(|e| api_error("AssumeRole", e))?;
-        let c = out.credentials().ok_or_else(|| ApiError {
-            operation: "AssumeRole",
-            code: "EmptyResponse".into(),
-            message: "no credentials in the response".into(),
-            retryable: false,
+            .map_err(|e| api_error(ASSUME_ROLE, e))?;
+        let c = out.credentials().ok_or_else(|| {
+            ApiError::new(
+                ASSUME_ROLE,
+                "EmptyResponse",
+                "no credentials in the response",
+                false,
+            )
         })?;
         Ok(Credentials::new(
             c.access_key_id(),

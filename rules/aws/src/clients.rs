@@ -1,66 +1,22 @@
-//! `ConfigApi` and `EcsApi` on the AWS SDK for Rust. The SDK's own retries are off: the core
-//! runner retries with its deadline in view, so every attempt is accounted for.
+//! `ConfigApi` and `EcsApi` on the AWS SDK for Rust, one request per method. The SDK's own
+//! retries are off: the core runner's `Caller` retries with its deadline in view, so every
+//! attempt is accounted for.
 
 use std::future::Future;
 
 use aws_sdk_config::types::{ComplianceType, Evaluation as SdkEvaluation};
 use aws_sdk_ecs::types::{CapacityProviderField, ClusterField, ServiceField, TaskDefinitionField};
 use aws_smithy_types::date_time::Format;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
-use ecs_harden_core::runner::io::{ApiError, ConfigApi, EcsApi};
+use ecs_harden_core::runner::io::{ApiError, ConfigApi, EcsApi, Page};
 use ecs_harden_core::runner::Evaluation;
 use serde_json::{json, Map, Value};
 
 use crate::convert;
+use crate::errors::api_error;
 
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-
-/// Error codes worth retrying besides any 5xx or 429.
-const RETRYABLE_CODES: [&str; 9] = [
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
-    "RequestThrottled",
-    "InternalFailure",
-    "InternalError",
-    "ServiceUnavailable",
-];
-
-/// Classifies an SDK error: throttling, 5xx, timeouts and connection failures are retryable.
-pub fn api_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> ApiError
-where
-    E: ProvideErrorMetadata + std::error::Error,
-{
-    let status = error.raw_response().map(|r| r.status().as_u16());
-    let (code, message, transport) = match &error {
-        SdkError::ServiceError(service) => (
-            service.err().code().unwrap_or("ServiceError").to_string(),
-            service.err().message().unwrap_or_default().to_string(),
-            false,
-        ),
-        SdkError::TimeoutError(_) => ("Timeout".into(), format!("{error:?}"), true),
-        SdkError::DispatchFailure(failure) => (
-            "DispatchFailure".into(),
-            format!("{:?}", failure.as_connector_error()),
-            true,
-        ),
-        SdkError::ResponseError(_) => ("ResponseError".into(), format!("{error:?}"), true),
-        _ => ("ConstructionFailure".into(), format!("{error:?}"), false),
-    };
-    let retryable = transport
-        || RETRYABLE_CODES.contains(&code.as_str())
-        || status.is_some_and(|s| s >= 500 || s == 429);
-    ApiError {
-        operation,
-        code,
-        message,
-        retryable,
-    }
-}
+const PUT_EVALUATIONS: &str = "config:PutEvaluations";
+const GET_HISTORY: &str = "config:GetResourceConfigHistory";
 
 /// AWS Config through the SDK.
 #[derive(Clone)]
@@ -68,12 +24,14 @@ pub struct SdkConfigApi {
     pub client: aws_sdk_config::Client,
 }
 
-fn timestamp(operation: &'static str, text: &str) -> Result<DateTime, ApiError> {
-    DateTime::from_str(text, Format::DateTime).map_err(|e| ApiError {
-        operation,
-        code: "InvalidTimestamp".into(),
-        message: format!("{text:?} is not an ISO 8601 timestamp: {e}"),
-        retryable: false,
+fn timestamp(action: &'static str, text: &str) -> Result<DateTime, ApiError> {
+    DateTime::from_str(text, Format::DateTime).map_err(|e| {
+        ApiError::new(
+            action,
+            "InvalidTimestamp",
+            format!("{text:?} is not an ISO 8601 timestamp: {e}"),
+            false,
+        )
     })
 }
 
@@ -94,13 +52,10 @@ impl ConfigApi for SdkConfigApi {
                     .compliance_resource_id(&e.resource_id)
                     .compliance_type(ComplianceType::from(e.verdict.as_str()))
                     .set_annotation(e.annotation.clone())
-                    .ordering_timestamp(timestamp("PutEvaluations", &e.ordering_timestamp)?)
+                    .ordering_timestamp(timestamp(PUT_EVALUATIONS, &e.ordering_timestamp)?)
                     .build()
-                    .map_err(|err| ApiError {
-                        operation: "PutEvaluations",
-                        code: "InvalidEvaluation".into(),
-                        message: err.to_string(),
-                        retryable: false,
+                    .map_err(|err| {
+                        ApiError::new(PUT_EVALUATIONS, "InvalidEvaluation", err.to_string(), false)
                     })?;
                 sdk.push(built);
             }
@@ -110,7 +65,7 @@ impl ConfigApi for SdkConfigApi {
                 .set_evaluations(Some(sdk))
                 .send()
                 .await
-                .map_err(|e| api_error("PutEvaluations", e))?;
+                .map_err(|e| api_error(PUT_EVALUATIONS, e))?;
             Ok(response
                 .failed_evaluations()
                 .iter()
@@ -144,11 +99,11 @@ impl ConfigApi for SdkConfigApi {
                     resource_type.as_str(),
                 ))
                 .resource_id(resource_id)
-                .later_time(timestamp("GetResourceConfigHistory", &later_time)?)
+                .later_time(timestamp(GET_HISTORY, &later_time)?)
                 .limit(1)
                 .send()
                 .await
-                .map_err(|e| api_error("GetResourceConfigHistory", e))?;
+                .map_err(|e| api_error(GET_HISTORY, e))?;
             Ok(response.configuration_items().first().map(|item| {
                 let mut o = Map::new();
                 let mut put = |k: &str, v: Option<Value>| {
@@ -183,25 +138,6 @@ impl ConfigApi for SdkConfigApi {
     }
 }
 
-/// Collects every page of a paginated call: `page(token)` returns a page's items and the next
-/// token.
-pub async fn paginate<T, F, Fut>(mut page: F) -> Result<Vec<T>, ApiError>
-where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,
-{
-    let mut items = Vec::new();
-    let mut token = None;
-    loop {
-        let (mut found, next) = page(token).await?;
-        items.append(&mut found);
-        token = next;
-        if token.is_none() {
-            return Ok(items);
-        }
-    }
-}
-
 /// Amazon ECS through the SDK.
 #[derive(Clone)]
 pub struct SdkEcsApi {
@@ -211,86 +147,88 @@ pub struct SdkEcsApi {
 impl EcsApi for SdkEcsApi {
     fn list_active_task_definitions(
         &self,
-    ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
-        let client = self.client.clone();
-        paginate(move |token| {
-            let client = client.clone();
-            async move {
-                let page = client
-                    .list_task_definitions()
-                    .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-                    .max_results(100)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| api_error("ListTaskDefinitions", e))?;
-                Ok((
-                    page.task_definition_arns().to_vec(),
-                    page.next_token().map(str::to_string),
-                ))
-            }
-        })
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send {
+        let request = self
+            .client
+            .list_task_definitions()
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .max_results(100)
+            .set_next_token(next_token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| api_error("ecs:ListTaskDefinitions", e))?;
+            Ok(Page {
+                items: page.task_definition_arns().to_vec(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        }
     }
 
     fn describe_task_definition(
         &self,
         task_definition: &str,
     ) -> impl Future<Output = Result<Value, ApiError>> + Send {
-        let client = self.client.clone();
-        let task_definition = task_definition.to_string();
+        let request = self
+            .client
+            .describe_task_definition()
+            .task_definition(task_definition)
+            .include(TaskDefinitionField::Tags);
         async move {
-            let out = client
-                .describe_task_definition()
-                .task_definition(task_definition)
-                .include(TaskDefinitionField::Tags)
+            let out = request
                 .send()
                 .await
-                .map_err(|e| api_error("DescribeTaskDefinition", e))?;
-            let td = out.task_definition().ok_or_else(|| ApiError {
-                operation: "DescribeTaskDefinition",
-                code: "EmptyResponse".into(),
-                message: "no taskDefinition in the response".into(),
-                retryable: false,
+                .map_err(|e| api_error(DESCRIBE_TASK_DEFINITION, e))?;
+            let td = out.task_definition().ok_or_else(|| {
+                ApiError::new(
+                    DESCRIBE_TASK_DEFINITION,
+                    "EmptyResponse",
+                    "no taskDefinition in the response",
+                    false,
+                )
             })?;
             Ok(convert::task_definition(td, out.tags()))
         }
     }
 
-    fn list_clusters(&self) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
-        let client = self.client.clone();
-        paginate(move |token| {
-            let client = client.clone();
-            async move {
-                let page = client
-                    .list_clusters()
-                    .max_results(100)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| api_error("ListClusters", e))?;
-                Ok((
-                    page.cluster_arns().to_vec(),
-                    page.next_token().map(str::to_string),
-                ))
-            }
-        })
+    fn list_clusters(
+        &self,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send {
+        let request = self
+            .client
+            .list_clusters()
+            .max_results(100)
+            .set_next_token(next_token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| api_error("ecs:ListClusters", e))?;
+            Ok(Page {
+                items: page.cluster_arns().to_vec(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        }
     }
 
     fn describe_clusters(
         &self,
         clusters: &[String],
     ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
-        let client = self.client.clone();
-        let clusters = clusters.to_vec();
+        let request = self
+            .client
+            .describe_clusters()
+            .set_clusters(Some(clusters.to_vec()))
+            .include(ClusterField::Settings)
+            .include(ClusterField::Tags);
         async move {
-            let out = client
-                .describe_clusters()
-                .set_clusters(Some(clusters))
-                .include(ClusterField::Settings)
-                .include(ClusterField::Tags)
+            let out = request
                 .send()
                 .await
-                .map_err(|e| api_error("DescribeClusters", e))?;
+                .map_err(|e| api_error("ecs:DescribeClusters", e))?;
             Ok(out.clusters().iter().map(convert::cluster).collect())
         }
     }
@@ -298,27 +236,24 @@ impl EcsApi for SdkEcsApi {
     fn list_services(
         &self,
         cluster: &str,
-    ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
-        let client = self.client.clone();
-        let cluster = cluster.to_string();
-        paginate(move |token| {
-            let client = client.clone();
-            let cluster = cluster.clone();
-            async move {
-                let page = client
-                    .list_services()
-                    .cluster(cluster)
-                    .max_results(100)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| api_error("ListServices", e))?;
-                Ok((
-                    page.service_arns().to_vec(),
-                    page.next_token().map(str::to_string),
-                ))
-            }
-        })
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<String>, ApiError>> + Send {
+        let request = self
+            .client
+            .list_services()
+            .cluster(cluster)
+            .max_results(100)
+            .set_next_token(next_token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| api_error("ecs:ListServices", e))?;
+            Ok(Page {
+                items: page.service_arns().to_vec(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        }
     }
 
     fn describe_services(
@@ -326,44 +261,45 @@ impl EcsApi for SdkEcsApi {
         cluster: &str,
         services: &[String],
     ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
-        let client = self.client.clone();
-        let cluster = cluster.to_string();
-        let services = services.to_vec();
+        let request = self
+            .client
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(services.to_vec()))
+            .include(ServiceField::Tags);
         async move {
-            let out = client
-                .describe_services()
-                .cluster(cluster)
-                .set_services(Some(services))
-                .include(ServiceField::Tags)
+            let out = request
                 .send()
                 .await
-                .map_err(|e| api_error("DescribeServices", e))?;
+                .map_err(|e| api_error("ecs:DescribeServices", e))?;
             Ok(out.services().iter().map(convert::service).collect())
         }
     }
 
     fn describe_capacity_providers(
         &self,
-    ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
-        let client = self.client.clone();
-        paginate(move |token| {
-            let client = client.clone();
-            async move {
-                let page = client
-                    .describe_capacity_providers()
-                    .include(CapacityProviderField::Tags)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| api_error("DescribeCapacityProviders", e))?;
-                Ok((
-                    page.capacity_providers()
-                        .iter()
-                        .map(convert::capacity_provider)
-                        .collect(),
-                    page.next_token().map(str::to_string),
-                ))
-            }
-        })
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Value>, ApiError>> + Send {
+        let request = self
+            .client
+            .describe_capacity_providers()
+            .include(CapacityProviderField::Tags)
+            .set_next_token(next_token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| api_error("ecs:DescribeCapacityProviders", e))?;
+            Ok(Page {
+                items: page
+                    .capacity_providers()
+                    .iter()
+                    .map(convert::capacity_provider)
+                    .collect(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        }
     }
 }
+
+const DESCRIBE_TASK_DEFINITION: &str = "ecs:DescribeTaskDefinition";

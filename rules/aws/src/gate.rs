@@ -7,13 +7,14 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_ecs::types::Tag;
 use ecs_harden_core::gate::{self, GateConfig, GateMode};
 use ecs_harden_core::parse::parse_value;
-use ecs_harden_core::runner::io::EcsApi;
+use ecs_harden_core::runner::io::{ApiError, EcsApi};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::accounts::Accounts;
-use crate::clients::api_error;
-use crate::lambda::{init_logging, load_aws_config, MEMBER_ROLE_ENV};
+use crate::errors::{api_error, explain, CallContext};
+use crate::lambda::{init_logging, MEMBER_ROLE_ENV};
+use crate::sdk;
 
 /// Environment variable with the gate mode: `audit` (default) or `enforce`.
 pub const MODE_ENV: &str = "ECS_HARDEN_GATE_MODE";
@@ -36,12 +37,12 @@ pub fn serve() -> Result<(), Error> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let base = load_aws_config(RetryConfig::standard().with_max_attempts(3)).await;
+        let base = sdk::load(RetryConfig::standard().with_max_attempts(3)).await;
+        let calls = CallContext::of(&base, None);
         let accounts = Accounts::new(base, std::env::var(MEMBER_ROLE_ENV).ok());
-        let config = &config;
-        let accounts = &accounts;
+        let (config, accounts, calls) = (&config, &accounts, &calls);
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-            handle(config, accounts, event).await
+            handle(config, accounts, calls, event).await
         }))
         .await
     })
@@ -50,8 +51,15 @@ pub fn serve() -> Result<(), Error> {
 async fn handle(
     config: &GateConfig,
     accounts: &Accounts,
+    calls: &CallContext,
     event: LambdaEvent<Value>,
 ) -> Result<Value, Error> {
+    // A failed AWS call fails the invocation with the raw error, logged with what to do.
+    let fail = |arn: &str, error: ApiError| {
+        let hint = explain(&error, calls);
+        tracing::error!(source = "eventbridge", task_definition = arn, error = %error, hint = %hint, "gate failed");
+        Error::from(error.to_string())
+    };
     let (payload, context) = event.into_parts();
     if !gate::is_eventbridge_event(&payload) {
         let response = gate::handle_hook(&payload, config);
@@ -76,6 +84,7 @@ async fn handle(
         tracing::error!(source = "eventbridge", error = %e, "event rejected");
         Error::from(e)
     })?;
+    let arn = &registration.task_definition_arn;
     let (_, ecs) = accounts
         .clients_for(
             registration.account.as_deref(),
@@ -83,12 +92,11 @@ async fn handle(
             None,
         )
         .await
-        .map_err(|e| Error::from(e.to_string()))?;
-    let arn = &registration.task_definition_arn;
+        .map_err(|e| fail(arn, e))?;
     let described = ecs
         .describe_task_definition(arn)
         .await
-        .map_err(|e| Error::from(e.to_string()))?;
+        .map_err(|e| fail(arn, e))?;
     let resource = parse_value(&described)
         .into_iter()
         .next()
@@ -105,7 +113,7 @@ async fn handle(
                 .task_definition(arn)
                 .send()
                 .await
-                .map_err(|e| Error::from(api_error("DeregisterTaskDefinition", e).to_string()))?;
+                .map_err(|e| fail(arn, api_error("ecs:DeregisterTaskDefinition", e)))?;
             let tagged = ecs
                 .client
                 .tag_resource()
@@ -125,7 +133,9 @@ async fn handle(
                 .send()
                 .await;
             if let Err(e) = tagged {
-                tracing::warn!(arn, error = %api_error("TagResource", e), "deregistered but not tagged");
+                let error = api_error("ecs:TagResource", e);
+                let hint = explain(&error, calls);
+                tracing::warn!(arn, error = %error, hint = %hint, "deregistered but not tagged");
             }
             "deregistered"
         }

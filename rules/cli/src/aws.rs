@@ -1,15 +1,17 @@
 //! AWS access for `scan` and `evidence`: one configuration from the usual chain (environment,
 //! `--profile`, SSO, instance roles), rustls on ring, SDK retries off (the core's caller
-//! retries throttling with backoff within its own budget).
+//! retries throttling with backoff within its own budget), and AWS failures in words.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{Region, SdkConfig};
-use ecs_harden_core::runner::RunOptions;
+use ecs_harden_aws::errors::{explain, CallContext, Explained};
+use ecs_harden_core::runner::io::ApiError;
+use ecs_harden_core::runner::RetryPolicy;
 
 /// Commercial Regions where Amazon ECS runs, for `--all-regions`. Regions an account has not
-/// opted into answer with an authentication error and are skipped with a note. GovCloud and
+/// opted into refuse the credentials and are skipped with a note. GovCloud and
 /// China are separate partitions with their own credentials: name them with `--region`.
 pub const COMMERCIAL_REGIONS: &[&str] = &[
     "us-east-1",
@@ -47,16 +49,9 @@ pub const COMMERCIAL_REGIONS: &[&str] = &[
     "sa-east-1",
 ];
 
-/// Error codes meaning "this Region is not enabled for the account".
-pub const REGION_NOT_ENABLED: [&str; 3] = [
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "AuthFailure",
-];
-
 /// The shared AWS configuration; `region` overrides the profile's and the environment's.
 pub async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
-    let mut loader = ecs_harden_aws::lambda::config_loader(RetryConfig::disabled());
+    let mut loader = ecs_harden_aws::sdk::config_loader(RetryConfig::disabled());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }
@@ -69,15 +64,49 @@ pub async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
 /// Retries for one command: each call up to 10 attempts with backoff (capped at 20 s), within
 /// `budget` overall, so sustained throttling is ridden out and a broken endpoint fails the
 /// command instead of hanging it.
-pub fn run_options(budget: Duration) -> RunOptions {
+pub fn retry_policy(budget: Duration) -> RetryPolicy {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
-    RunOptions {
+    RetryPolicy {
         deadline_millis: now + budget.as_millis() as u64,
         safety_margin_millis: 0,
         backoff_base_millis: 200,
         backoff_cap_millis: 20_000,
         max_attempts: Some(10),
+    }
+}
+
+/// The profile the configuration was loaded with: `--profile`, else AWS_PROFILE.
+pub fn profile_in_use(profile: Option<&str>) -> Option<String> {
+    profile
+        .map(str::to_string)
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+}
+
+/// How AWS failures are shown: what is wrong and what to do, and with `--verbose` the error as
+/// AWS or the SDK reported it.
+pub struct Failures {
+    pub calls: CallContext,
+    pub verbose: bool,
+}
+
+impl Failures {
+    pub fn explain(&self, error: &ApiError) -> Explained {
+        explain(error, &self.calls)
+    }
+
+    /// The message for `error`, for calls made with `calls` (a Region of a scan, say).
+    pub fn message_in(&self, error: &ApiError, calls: &CallContext) -> String {
+        let explained = explain(error, calls);
+        if self.verbose {
+            format!("{explained}\n  AWS error: {}", explained.raw)
+        } else {
+            explained.to_string()
+        }
+    }
+
+    pub fn message(&self, error: &ApiError) -> String {
+        self.message_in(error, &self.calls)
     }
 }

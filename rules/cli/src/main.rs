@@ -78,6 +78,9 @@ struct ScanArgs {
     /// Most ECS requests in flight at once.
     #[arg(long, default_value_t = ecs_harden_core::runner::inventory::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(usize))]
     concurrency: usize,
+    /// Show AWS errors as AWS reported them, beside what to do about them.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(clap::Args)]
@@ -105,6 +108,9 @@ struct EvidenceArgs {
     /// Most Config requests in flight at once.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Show AWS errors as AWS reported them, beside what to do about them.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -183,6 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 regions: args.regions,
                 all_regions: args.all_regions,
                 concurrency: args.concurrency,
+                verbose: args.verbose,
             };
             let report = scan::scan(&target, &selection)?;
             write_report(&report, &args.out)
@@ -195,6 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 aggregator: args.aggregator,
                 conformance_pack: args.conformance_pack,
                 concurrency: args.concurrency,
+                verbose: args.verbose,
             };
             let progress = std::io::stderr().is_terminal();
             let collected = evidence::fetch::collect(&source, progress)?;

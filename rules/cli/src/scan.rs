@@ -6,15 +6,16 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use aws_config::{Region, SdkConfig};
 use ecs_harden_aws::clients::SdkEcsApi;
-use ecs_harden_aws::lambda::SystemClock;
-use ecs_harden_core::runner::caller::Caller;
+use ecs_harden_aws::clock::SystemClock;
+use ecs_harden_aws::errors::{api_error, CallContext, Problem};
 use ecs_harden_core::runner::inventory::{inventory, Listed, Progress};
+use ecs_harden_core::runner::retry::Caller;
 use ecs_harden_core::ResourceType;
 
-use crate::aws::{self, COMMERCIAL_REGIONS, REGION_NOT_ENABLED};
+use crate::aws::{self, Failures, COMMERCIAL_REGIONS};
 use crate::check::{FileError, FileReport, Report, ResourceReport, Selection};
 
 /// What to scan.
@@ -23,6 +24,8 @@ pub struct Target {
     pub regions: Vec<String>,
     pub all_regions: bool,
     pub concurrency: usize,
+    /// Show AWS errors as AWS reported them, beside the explanation.
+    pub verbose: bool,
 }
 
 /// Scans every Region asked for; the report has one "file" per Region,
@@ -48,7 +51,15 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
             "no Region: pass --region (or --all-regions), set AWS_REGION, or give the profile a region"
         );
     };
-    let account = account_id(&base).await?;
+    let failures = Failures {
+        calls: CallContext::of(
+            &base,
+            aws::profile_in_use(target.profile.as_deref()).as_deref(),
+        ),
+        verbose: target.verbose,
+    };
+    let first_region = regions.first().context("no Region to scan")?;
+    let account = account_id(&base, first_region, &failures).await?;
     let mut types: Vec<ResourceType> = selection
         .controls
         .iter()
@@ -65,9 +76,10 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
         let ecs = SdkEcsApi {
             client: aws_sdk_ecs::Client::from_conf(config),
         };
+        let calls = failures.calls.in_region(region);
         let clock = SystemClock::default();
-        let options = aws::run_options(Duration::from_secs(6 * 3600));
-        let caller = Caller::new(&clock, &options);
+        let policy = aws::retry_policy(Duration::from_secs(6 * 3600));
+        let caller = Caller::new(&clock, &policy);
         let report_progress = |p: Progress| progress.show(region, p);
         let mut report = FileReport {
             path: format!("aws://{account}/{region}"),
@@ -93,13 +105,16 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
                             "{} {}: {}",
                             failed.resource_type.aws_name(),
                             failed.resource_id,
-                            failed.error
+                            failures.message_in(&failed.error, &calls)
                         ),
                         line: None,
                     }));
                 files.push(report);
             }
-            Err(e) if target.all_regions && REGION_NOT_ENABLED.contains(&e.code.as_str()) => {
+            Err(e)
+                if target.all_regions
+                    && failures.explain(&e).problem == Problem::RegionNotEnabled =>
+            {
                 eprintln!(
                     "ecs-harden: {region}: skipped, not enabled for this account ({})",
                     e.code
@@ -107,7 +122,7 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
             }
             Err(e) => {
                 report.errors.push(FileError {
-                    message: e.to_string(),
+                    message: failures.message_in(&e, &calls),
                     line: None,
                 });
                 files.push(report);
@@ -121,18 +136,31 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
     })
 }
 
-async fn account_id(config: &SdkConfig) -> anyhow::Result<String> {
-    let sts = aws_sdk_sts::Client::new(config);
-    let identity = sts
+/// The account the credentials belong to. One attempt, no retries: it is the first call, and
+/// when it fails (no credentials, no way to AWS) the user hears at once what to fix.
+async fn account_id(
+    config: &SdkConfig,
+    first_region: &str,
+    failures: &Failures,
+) -> anyhow::Result<String> {
+    let region = config
+        .region()
+        .map_or_else(|| first_region.to_string(), ToString::to_string);
+    let sts = aws_sdk_sts::config::Builder::from(config)
+        .region(Region::new(region.clone()))
+        .build();
+    let identity = aws_sdk_sts::Client::from_conf(sts)
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| ecs_harden_aws::clients::api_error("GetCallerIdentity", e))
-        .context("cannot tell which account the credentials belong to")?;
+        .map_err(|e| {
+            let error = api_error("sts:GetCallerIdentity", e);
+            anyhow!(failures.message_in(&error, &failures.calls.in_region(&region)))
+        })?;
     identity
         .account()
         .map(str::to_string)
-        .context("GetCallerIdentity returned no account")
+        .context("sts:GetCallerIdentity returned no account")
 }
 
 /// Every selected control on one resource found in a Region.

@@ -1,5 +1,5 @@
 //! Reading the aggregator and Organizations through the AWS SDK, retrying throttling with the
-//! core's caller, at most a few requests in flight.
+//! core's caller (page by page for listings), at most a few requests in flight.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -7,14 +7,14 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use aws_sdk_organizations::types::ParentType;
 use aws_smithy_types::date_time::Format;
-use ecs_harden_aws::clients::{api_error, paginate};
-use ecs_harden_aws::lambda::SystemClock;
-use ecs_harden_core::runner::caller::Caller;
-use ecs_harden_core::runner::io::ApiError;
+use ecs_harden_aws::clock::SystemClock;
+use ecs_harden_aws::errors::{api_error, CallContext};
+use ecs_harden_core::runner::io::{ApiError, Page};
+use ecs_harden_core::runner::retry::Caller;
 use futures_util::stream::{self, StreamExt};
 
 use super::{control_for_rule, Account, Collected, Record};
-use crate::aws;
+use crate::aws::{self, Failures};
 
 /// What to read.
 pub struct Source {
@@ -23,6 +23,8 @@ pub struct Source {
     pub aggregator: Option<String>,
     pub conformance_pack: Option<String>,
     pub concurrency: usize,
+    /// Show AWS errors as AWS reported them, beside the explanation.
+    pub verbose: bool,
 }
 
 pub fn collect(source: &Source, progress: bool) -> anyhow::Result<Collected> {
@@ -44,19 +46,30 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
     if base.region().is_none() {
         bail!("no Region: pass --region (the aggregator's Region), set AWS_REGION, or give the profile a region");
     }
+    let failures = Failures {
+        calls: CallContext::of(
+            &base,
+            aws::profile_in_use(source.profile.as_deref()).as_deref(),
+        ),
+        verbose: source.verbose,
+    };
     let config = aws_sdk_config::Client::new(&base);
     let clock = SystemClock::default();
-    let options = aws::run_options(Duration::from_secs(3600));
-    let caller = Caller::new(&clock, &options);
+    let policy = aws::retry_policy(Duration::from_secs(3600));
+    let caller = Caller::new(&clock, &policy);
     let aggregator = match &source.aggregator {
         Some(name) => name.clone(),
-        None => only_aggregator(&config, &caller).await?,
+        None => only_aggregator(&config, &caller, &failures).await?,
     };
     say(progress, &format!("reading aggregator {aggregator}"));
-    let mut scope = rule_scope(&config, &caller, &aggregator).await?;
+    let mut scope = rule_scope(&config, &caller, &aggregator)
+        .await
+        .map_err(|e| not_found_hint(e, &aggregator, &failures))?;
     let mut notes = Vec::new();
     if let Some(pack) = &source.conformance_pack {
-        let deployed = pack_scope(&config, &caller, &aggregator, pack).await?;
+        let deployed = pack_scope(&config, &caller, &aggregator, pack)
+            .await
+            .map_err(|e| not_found_hint(e, &aggregator, &failures))?;
         if deployed.is_empty() {
             notes.push(format!(
                 "Conformance pack {pack} is not reported by aggregator {aggregator} in any account; nothing is in scope."
@@ -73,8 +86,9 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
         let config = &config;
         let caller = &caller;
         let aggregator = aggregator.as_str();
+        let failures = &failures;
         async move {
-            details(config, caller, aggregator, rule, account, region)
+            details(config, caller, aggregator, rule, account, region, failures)
                 .await
                 .with_context(|| format!("rule {rule} in account {account}, {region}"))
         }
@@ -96,7 +110,8 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
         Ok(accounts) => accounts,
         Err(e) => {
             notes.push(format!(
-                "Account names and OUs are missing: AWS Organizations could not be read ({e}). Run from the management account or the delegated administrator for Organizations to include them."
+                "Account names and OUs are missing: AWS Organizations could not be read. {} Run from the management account or the delegated administrator for Organizations to include them.",
+                failures.explain(&e).summary
             ));
             BTreeMap::new()
         }
@@ -113,6 +128,7 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
 async fn only_aggregator(
     config: &aws_sdk_config::Client,
     caller: &Caller<'_, SystemClock>,
+    failures: &Failures,
 ) -> anyhow::Result<String> {
     let found = caller
         .call(|| async {
@@ -120,9 +136,10 @@ async fn only_aggregator(
                 .describe_configuration_aggregators()
                 .send()
                 .await
-                .map_err(|e| api_error("DescribeConfigurationAggregators", e))
+                .map_err(|e| api_error("config:DescribeConfigurationAggregators", e))
         })
-        .await?;
+        .await
+        .map_err(|e| anyhow!(failures.message(&e)))?;
     let names: Vec<String> = found
         .configuration_aggregators()
         .iter()
@@ -140,23 +157,23 @@ async fn rule_scope(
     config: &aws_sdk_config::Client,
     caller: &Caller<'_, SystemClock>,
     aggregator: &str,
-) -> anyhow::Result<Vec<(String, String, String)>> {
-    let rows = all_pages(caller, |token| async move {
-        let page = config
-            .describe_aggregate_compliance_by_config_rules()
-            .configuration_aggregator_name(aggregator)
-            .limit(1000)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| api_error("DescribeAggregateComplianceByConfigRules", e))?;
-        Ok((
-            page.aggregate_compliance_by_config_rules().to_vec(),
-            page.next_token().map(str::to_string),
-        ))
-    })
-    .await
-    .map_err(|e| not_found_hint(e, aggregator))?;
+) -> Result<Vec<(String, String, String)>, ApiError> {
+    let rows = caller
+        .pages(|token| async move {
+            let page = config
+                .describe_aggregate_compliance_by_config_rules()
+                .configuration_aggregator_name(aggregator)
+                .limit(1000)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| api_error("config:DescribeAggregateComplianceByConfigRules", e))?;
+            Ok(Page {
+                items: page.aggregate_compliance_by_config_rules().to_vec(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        })
+        .await?;
     let mut out = BTreeSet::new();
     for entry in &rows {
         if let (Some(rule), Some(account), Some(region)) = (
@@ -172,11 +189,11 @@ async fn rule_scope(
     Ok(out.into_iter().collect())
 }
 
-fn not_found_hint(e: ApiError, aggregator: &str) -> anyhow::Error {
+fn not_found_hint(e: ApiError, aggregator: &str, failures: &Failures) -> anyhow::Error {
     if e.code == "NoSuchConfigurationAggregatorException" {
         anyhow!("no configuration aggregator named {aggregator:?} in this account and Region (--aggregator, --region)")
     } else {
-        anyhow!(e)
+        anyhow!(failures.message(&e))
     }
 }
 
@@ -187,23 +204,25 @@ async fn pack_scope(
     caller: &Caller<'_, SystemClock>,
     aggregator: &str,
     pack: &str,
-) -> anyhow::Result<BTreeSet<(String, String)>> {
+) -> Result<BTreeSet<(String, String)>, ApiError> {
     let member_prefix = format!("OrgConformsPack-{pack}-");
-    let rows = all_pages(caller, |token| async move {
-        let page = config
-            .describe_aggregate_compliance_by_conformance_packs()
-            .configuration_aggregator_name(aggregator)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| api_error("DescribeAggregateComplianceByConformancePacks", e))?;
-        Ok((
-            page.aggregate_compliance_by_conformance_packs().to_vec(),
-            page.next_token().map(str::to_string),
-        ))
-    })
-    .await
-    .map_err(|e| not_found_hint(e, aggregator))?;
+    let rows = caller
+        .pages(|token| async move {
+            let page = config
+                .describe_aggregate_compliance_by_conformance_packs()
+                .configuration_aggregator_name(aggregator)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| {
+                    api_error("config:DescribeAggregateComplianceByConformancePacks", e)
+                })?;
+            Ok(Page {
+                items: page.aggregate_compliance_by_conformance_packs().to_vec(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        })
+        .await?;
     Ok(rows
         .iter()
         .filter(|entry| {
@@ -227,26 +246,29 @@ async fn details(
     rule: &str,
     account: &str,
     region: &str,
+    failures: &Failures,
 ) -> anyhow::Result<Vec<Record>> {
     let control = control_for_rule(rule).ok_or_else(|| anyhow!("no control for rule {rule}"))?;
-    let results = all_pages(caller, |token| async move {
-        let page = config
-            .get_aggregate_compliance_details_by_config_rule()
-            .configuration_aggregator_name(aggregator)
-            .config_rule_name(rule)
-            .account_id(account)
-            .aws_region(region)
-            .limit(100)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| api_error("GetAggregateComplianceDetailsByConfigRule", e))?;
-        Ok((
-            page.aggregate_evaluation_results().to_vec(),
-            page.next_token().map(str::to_string),
-        ))
-    })
-    .await?;
+    let results = caller
+        .pages(|token| async move {
+            let page = config
+                .get_aggregate_compliance_details_by_config_rule()
+                .configuration_aggregator_name(aggregator)
+                .config_rule_name(rule)
+                .account_id(account)
+                .aws_region(region)
+                .limit(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| api_error("config:GetAggregateComplianceDetailsByConfigRule", e))?;
+            Ok(Page {
+                items: page.aggregate_evaluation_results().to_vec(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        })
+        .await
+        .map_err(|e| anyhow!(failures.message(&e)))?;
     Ok(results
         .iter()
         .filter_map(|result| {
@@ -279,19 +301,20 @@ async fn accounts(
     caller: &Caller<'_, SystemClock>,
     wanted: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, Account>, ApiError> {
-    let listed = all_pages(caller, |token| async move {
-        let page = organizations
-            .list_accounts()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| api_error("ListAccounts", e))?;
-        Ok((
-            page.accounts().to_vec(),
-            page.next_token().map(str::to_string),
-        ))
-    })
-    .await?;
+    let listed = caller
+        .pages(|token| async move {
+            let page = organizations
+                .list_accounts()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| api_error("organizations:ListAccounts", e))?;
+            Ok(Page {
+                items: page.accounts().to_vec(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        })
+        .await?;
     let mut out: BTreeMap<String, Account> = listed
         .iter()
         .filter_map(|account| {
@@ -336,7 +359,7 @@ async fn accounts(
                             .organizational_unit_id(&parent)
                             .send()
                             .await
-                            .map_err(|e| api_error("DescribeOrganizationalUnit", e))
+                            .map_err(|e| api_error("organizations:DescribeOrganizationalUnit", e))
                     })
                     .await?;
                 let name = described
@@ -368,7 +391,7 @@ async fn parent(
                 .child_id(child)
                 .send()
                 .await
-                .map_err(|e| api_error("ListParents", e))
+                .map_err(|e| api_error("organizations:ListParents", e))
         })
         .await?;
     Ok(parents
@@ -377,14 +400,4 @@ async fn parent(
         .filter(|p| p.r#type() == Some(&ParentType::OrganizationalUnit))
         .and_then(|p| p.id())
         .map(str::to_string))
-}
-
-/// Every page of a paginated call, each page retried on throttling by the caller.
-async fn all_pages<T, F, Fut>(caller: &Caller<'_, SystemClock>, page: F) -> Result<Vec<T>, ApiError>
-where
-    F: Fn(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), ApiError>>,
-{
-    let page = &page;
-    paginate(move |token| caller.call(move || page(token.clone()))).await
 }

@@ -25,6 +25,11 @@ impl PositionIndex {
         self.entries.push((path, position));
     }
 
+    /// Every node with its position, in the order they were recorded.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, Position)> {
+        self.entries.iter().map(|(path, position)| (path.as_str(), *position))
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

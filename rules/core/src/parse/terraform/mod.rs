@@ -4,6 +4,19 @@
 //! a variable, a local, a data source or another resource's attribute is an unresolved marker
 //! (`crate::parse::tree::UNRESOLVED`); a string with some such parts is a template
 //! (`crate::parse::tree::TEMPLATE`). A resource's id is its address, module path included.
+//!
+//! - `plan`: `terraform show -json` output for a plan or a state.
+//! - `hcl`: `.tf` files; `config`: `.tf.json` files (Terraform's JSON configuration syntax).
+//! - `eval`: what of an HCL expression can be known without Terraform.
+//! - `convert`: from a provider's attributes to the ECS API's shape (the conversion table).
+
+mod config;
+mod convert;
+mod eval;
+mod hcl;
+mod plan;
+
+pub use hcl::hcl_positions;
 
 use serde_json::Value;
 
@@ -30,11 +43,18 @@ pub struct Converted {
 
 /// The ECS resources of a Terraform JSON document (plan, state or `.tf.json` configuration), or
 /// `None` when the document is not one.
-pub fn json_document(_root: &Value) -> Option<Vec<ParseResult<Converted>>> {
+pub fn json_document(root: &Value) -> Option<Vec<ParseResult<Converted>>> {
+    let object = root.as_object()?;
+    if plan::is_show_output(object) {
+        return Some(plan::show_output(object));
+    }
+    if config::is_configuration(object) {
+        return Some(config::configuration(object));
+    }
     None
 }
 
 /// The ECS resources of a `.tf` file.
-pub fn hcl(_text: &str) -> ParseResult<Vec<ParseResult<Converted>>> {
-    Ok(Vec::new())
+pub fn hcl(text: &str) -> ParseResult<Vec<ParseResult<Converted>>> {
+    hcl::resources(text)
 }

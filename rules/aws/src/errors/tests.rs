@@ -320,9 +320,10 @@ fn throttling_is_retryable_and_explained_with_the_attempts_made() {
         "AWS kept throttling ecs:DescribeServices (ThrottlingException): still refused after 10 attempts."
     );
     assert!(explained.fix.contains("--concurrency"));
-    assert!(explained
-        .raw
-        .contains("after 10 attempts: ThrottlingException: Rate exceeded"));
+    assert_eq!(
+        explained.raw,
+        "ecs:DescribeServices failed: ThrottlingException: Rate exceeded (after 10 attempts)"
+    );
 }
 
 #[test]

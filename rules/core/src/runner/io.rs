@@ -61,11 +61,11 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed", self.action)?;
+        write!(f, "{} failed: {}: {}", self.action, self.code, self.message)?;
         if self.attempts > 1 {
-            write!(f, " after {} attempts", self.attempts)?;
+            write!(f, " (after {} attempts)", self.attempts)?;
         }
-        write!(f, ": {}: {}", self.code, self.message)
+        Ok(())
     }
 }
 

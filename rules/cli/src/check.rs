@@ -1,14 +1,22 @@
 //! `check`: find the files, read every resource, evaluate the selected controls.
+//!
+//! Files are read and parsed in parallel; the report keeps the order in which they were found.
+//! A directory is walked the way `git` would see it (`.gitignore` and `.ignore` respected,
+//! hidden folders such as `.aws/` included, `.git/` and `node_modules/` left out unless named).
+//! A file that holds no ECS resource is not an ECS document: it is skipped and counted, never
+//! an error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail};
 use ecs_harden_core::catalogue::{Control, CATALOGUE};
-use ecs_harden_core::error::Location;
+use ecs_harden_core::error::{Location, ParseError};
 use ecs_harden_core::params::Params;
-use ecs_harden_core::parse::{self, Syntax};
-use ecs_harden_core::{Outcome, ResourceType, Verdict};
+use ecs_harden_core::parse::position::{self, Position, PositionIndex};
+use ecs_harden_core::parse::{self, terraform, Syntax};
+use ecs_harden_core::{revisions, Outcome, Resource, ResourceType, Verdict};
+use rayon::prelude::*;
 
 /// The controls to run, each with its parameters.
 pub struct Selection {
@@ -67,13 +75,29 @@ impl Selection {
     }
 
     /// Every selected control that applies to the resource, with its verdict.
-    pub fn findings(&self, resource: &ecs_harden_core::Resource) -> Vec<Finding> {
+    pub fn findings(&self, resource: &Resource) -> Vec<Finding> {
         self.controls
             .iter()
             .filter_map(|(control, params)| {
-                control
-                    .evaluate(resource, params)
-                    .map(|outcome| Finding { control, outcome })
+                control.evaluate(resource, params).map(|outcome| Finding {
+                    control,
+                    outcome,
+                    position: None,
+                })
+            })
+            .collect()
+    }
+
+    /// Every selected control that applies to a task definition revision a newer one in the
+    /// same input supersedes: NOT_APPLICABLE.
+    fn superseded(&self, resource: &Resource, newer: u64) -> Vec<Finding> {
+        self.controls
+            .iter()
+            .filter(|(control, _)| control.resource_type() == resource.meta.resource_type)
+            .map(|(control, _)| Finding {
+                control,
+                outcome: revisions::superseded(resource, newer),
+                position: None,
             })
             .collect()
     }
@@ -83,21 +107,37 @@ impl Selection {
 pub struct Finding {
     pub control: &'static Control,
     pub outcome: Outcome,
+    /// Where the offending property is written, for NON_COMPLIANT verdicts of files.
+    pub position: Option<Position>,
 }
 
 /// One resource read from a file.
 pub struct ResourceReport {
     pub resource_type: ResourceType,
     pub resource_id: String,
-    /// 1-based line where the resource starts, as near as the text tells.
-    pub line: usize,
+    /// Where the resource starts, when known.
+    pub position: Option<Position>,
     pub findings: Vec<Finding>,
+    /// Fields no control reads that could not be read.
+    pub warnings: Vec<String>,
+}
+
+impl ResourceReport {
+    pub fn new(resource: &Resource, findings: Vec<Finding>) -> ResourceReport {
+        ResourceReport {
+            resource_type: resource.meta.resource_type,
+            resource_id: resource.meta.resource_id.clone(),
+            position: None,
+            findings,
+            warnings: resource.meta.warnings.clone(),
+        }
+    }
 }
 
 /// A document that could not be read, or one of its resources.
 pub struct FileError {
     pub message: String,
-    pub line: Option<usize>,
+    pub position: Option<Position>,
 }
 
 /// Everything found in one file.
@@ -107,12 +147,20 @@ pub struct FileReport {
     pub errors: Vec<FileError>,
 }
 
+/// A file that is not an ECS document, and why.
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
 /// The result of a run.
 pub struct Report {
     pub files: Vec<FileReport>,
     /// Problems with the paths given (missing files, unreadable directories).
     pub path_errors: Vec<(String, String)>,
     pub controls: Vec<&'static Control>,
+    /// Files read that hold no ECS resource.
+    pub skipped: Vec<Skipped>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -123,6 +171,7 @@ pub struct Totals {
     pub non_compliant: usize,
     pub not_applicable: usize,
     pub errors: usize,
+    pub skipped: usize,
 }
 
 impl Report {
@@ -130,6 +179,7 @@ impl Report {
         let mut t = Totals {
             files: self.files.len(),
             errors: self.path_errors.len(),
+            skipped: self.skipped.len(),
             ..Totals::default()
         };
         for file in &self.files {
@@ -172,148 +222,360 @@ impl Report {
     }
 }
 
-const EXTENSIONS: [&str; 4] = ["json", "yaml", "yml", "template"];
+/// How `check` finds files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WalkOptions {
+    /// Follow symbolic links to folders met in a directory walk.
+    pub follow_symlinks: bool,
+}
 
-/// Expands the paths given: files as they are, directories recursively (sorted, hidden entries
-/// skipped) for the known extensions.
-fn collect(paths: &[PathBuf], errors: &mut Vec<(String, String)>) -> Vec<PathBuf> {
+const EXTENSIONS: [&str; 5] = ["json", "yaml", "yml", "template", "tf"];
+
+/// A file to read, and whether the user named it (then even a file without ECS signs that does
+/// not parse is an error).
+struct Candidate {
+    path: PathBuf,
+    named: bool,
+}
+
+/// Expands the paths given: files as they are, directories walked as git sees them, in a stable
+/// order, each file once however many ways it is reached.
+fn collect(
+    paths: &[PathBuf],
+    options: WalkOptions,
+    errors: &mut Vec<(String, String)>,
+) -> Vec<Candidate> {
+    let mut seen = HashSet::new();
     let mut files = Vec::new();
+    let mut add = |path: PathBuf, named: bool, files: &mut Vec<Candidate>| {
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if seen.insert(key) {
+            files.push(Candidate { path, named });
+        }
+    };
     for path in paths {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut files, errors),
-            Ok(_) => files.push(path.clone()),
+            Ok(meta) if meta.is_dir() => {
+                let walk = ignore::WalkBuilder::new(path)
+                    .hidden(false)
+                    .git_ignore(true)
+                    .git_exclude(true)
+                    .git_global(false)
+                    .ignore(true)
+                    .parents(true)
+                    .require_git(false)
+                    .follow_links(options.follow_symlinks)
+                    .sort_by_file_name(|a, b| a.cmp(b))
+                    .filter_entry(|entry| {
+                        // The folder named is walked whatever its name.
+                        entry.depth() == 0
+                            || !matches!(entry.file_name().to_str(), Some(".git" | "node_modules"))
+                    })
+                    .build();
+                for entry in walk {
+                    match entry {
+                        Ok(entry) => {
+                            let is_file = entry.file_type().is_some_and(|t| {
+                                t.is_file() || (t.is_symlink() && entry.path().is_file())
+                            });
+                            if is_file && has_known_extension(entry.path()) {
+                                add(entry.into_path(), false, &mut files);
+                            }
+                        }
+                        Err(error) => {
+                            // A link loop is reported once and not followed; nothing is lost.
+                            let (where_, message) = walk_error(&error, path);
+                            errors.push((where_, message));
+                        }
+                    }
+                }
+            }
+            Ok(_) => add(path.clone(), true, &mut files),
             Err(e) => errors.push((path.display().to_string(), format!("cannot read: {e}"))),
         }
     }
     files
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(String, String)>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push((
-                dir.display().to_string(),
-                format!("cannot list the directory: {e}"),
-            ));
-            return;
-        }
-    };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for entry in entries {
-        let hidden = entry
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') || n == "node_modules");
-        if hidden {
-            continue;
-        }
-        if entry.is_dir() {
-            walk(&entry, files, errors);
-        } else if entry
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            files.push(entry);
+fn has_known_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// A walk error as (path, message).
+fn walk_error(error: &ignore::Error, root: &Path) -> (String, String) {
+    let mut current = error;
+    let mut path = None;
+    loop {
+        match current {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.display().to_string());
+                current = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err;
+            }
+            ignore::Error::Loop { child, ancestor } => {
+                return (
+                    child.display().to_string(),
+                    format!(
+                        "a symbolic link loops back to {}: not followed again",
+                        ancestor.display()
+                    ),
+                )
+            }
+            other => {
+                return (
+                    path.unwrap_or_else(|| root.display().to_string()),
+                    format!("cannot walk: {other}"),
+                )
+            }
         }
     }
 }
 
-pub fn check_paths(paths: &[PathBuf], selection: &Selection) -> Report {
+/// What reading one file gave.
+enum Read {
+    Resources {
+        path: String,
+        text: String,
+        syntax: Syntax,
+        resources: Vec<Result<Resource, ParseError>>,
+    },
+    Skipped(Skipped),
+    Failed(FileReport),
+}
+
+/// What is left to do for one file once every file is read.
+enum Work {
+    Evaluate {
+        path: String,
+        text: String,
+        syntax: Syntax,
+        resources: Vec<Result<Resource, ParseError>>,
+        superseded: Vec<Option<u64>>,
+    },
+    Done(FileReport),
+}
+
+pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOptions) -> Report {
     let mut path_errors = Vec::new();
-    let files = collect(paths, &mut path_errors);
-    let reports = files
+    let candidates = collect(paths, options, &mut path_errors);
+    let read: Vec<Read> = candidates.par_iter().map(read_file).collect();
+
+    // Revisions of one family across the whole input: only the newest ACTIVE one is judged.
+    let all: Vec<&Resource> = read
         .iter()
-        .map(|file| check_file(file, selection))
+        .flat_map(|r| match r {
+            Read::Resources { resources, .. } => resources.iter().flatten().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mut newer = revisions::newer_revisions(&all).into_iter();
+    let superseded: Vec<Vec<Option<u64>>> = read
+        .iter()
+        .map(|r| match r {
+            Read::Resources { resources, .. } => resources
+                .iter()
+                .map(|x| {
+                    if x.is_ok() {
+                        newer.next().flatten()
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+
+    let mut skipped = Vec::new();
+    let mut work = Vec::with_capacity(read.len());
+    for (item, superseded) in read.into_iter().zip(superseded) {
+        match item {
+            Read::Resources {
+                path,
+                text,
+                syntax,
+                resources,
+            } => work.push(Work::Evaluate {
+                path,
+                text,
+                syntax,
+                resources,
+                superseded,
+            }),
+            Read::Skipped(s) => skipped.push(s),
+            Read::Failed(report) => work.push(Work::Done(report)),
+        }
+    }
+    let files = work
+        .into_par_iter()
+        .map(|item| match item {
+            Work::Evaluate {
+                path,
+                text,
+                syntax,
+                resources,
+                superseded,
+            } => evaluate_file(path, &text, syntax, resources, superseded, selection),
+            Work::Done(report) => report,
+        })
         .collect();
     Report {
-        files: reports,
+        files,
         path_errors,
         controls: selection.controls.iter().map(|(c, _)| *c).collect(),
+        skipped,
     }
 }
 
-fn check_file(file: &Path, selection: &Selection) -> FileReport {
-    let path = file.display().to_string();
-    let mut report = FileReport {
-        path: path.clone(),
-        resources: Vec::new(),
-        errors: Vec::new(),
+fn read_file(candidate: &Candidate) -> Read {
+    let path = candidate.path.display().to_string();
+    let failed = |message: String, position: Option<Position>| {
+        Read::Failed(FileReport {
+            path: path.clone(),
+            resources: Vec::new(),
+            errors: vec![FileError { message, position }],
+        })
     };
-    let bytes = match std::fs::read(file) {
+    let bytes = match std::fs::read(&candidate.path) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            report.errors.push(FileError {
-                message: format!("cannot read the file: {e}"),
-                line: None,
-            });
-            return report;
-        }
+        Err(e) => return failed(format!("cannot read the file: {e}"), None),
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            report.errors.push(FileError {
-                message: format!(
+            return failed(
+                format!(
                     "the file is not UTF-8 text (invalid byte at offset {})",
                     e.utf8_error().valid_up_to()
                 ),
-                line: None,
-            });
-            return report;
+                None,
+            )
         }
     };
     let syntax = Syntax::for_file(&path, &text);
-    let resources = parse::parse_text(&text, syntax);
-    if resources.is_empty() {
-        report.errors.push(FileError {
-            message: "no ECS resource in the document (a template without AWS::ECS resources?)"
-                .into(),
-            line: None,
-        });
+    match parse::read_text(&text, syntax) {
+        Err(error) => {
+            // Unparseable text with no sign of ECS content met in a walk (a tsconfig.json with
+            // comments, a Helm template) is not an ECS document; named, or with signs, it is
+            // an error.
+            if candidate.named || parse::text_shows_ecs_content(&text) {
+                let position = match error.location {
+                    Location::LineColumn { line, column } => Some(Position { line, column }),
+                    _ => None,
+                };
+                failed(error.to_string(), position)
+            } else {
+                Read::Skipped(Skipped {
+                    path,
+                    reason: format!("not {}: {}", syntax_name(syntax), error.message),
+                })
+            }
+        }
+        Ok(resources) if resources.is_empty() => Read::Skipped(Skipped {
+            path,
+            reason: "no ECS resource".to_string(),
+        }),
+        Ok(resources) => Read::Resources {
+            path,
+            text,
+            syntax,
+            resources,
+        },
     }
-    for resource in resources {
+}
+
+fn syntax_name(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::Json => "JSON",
+        Syntax::Yaml => "YAML",
+        Syntax::Hcl => "HCL",
+    }
+}
+
+fn evaluate_file(
+    path: String,
+    text: &str,
+    syntax: Syntax,
+    resources: Vec<Result<Resource, ParseError>>,
+    superseded: Vec<Option<u64>>,
+    selection: &Selection,
+) -> FileReport {
+    let mut report = FileReport {
+        path,
+        resources: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut json_paths = Vec::new();
+    let mut error_paths = Vec::new();
+    for (resource, newer) in resources.into_iter().zip(superseded) {
         match resource {
             Err(error) => {
-                let line = match error.location {
-                    Location::LineColumn { line, .. } => Some(line),
-                    Location::Path(ref p) => line_of_path(&text, p),
-                    Location::Document => None,
+                let position = match &error.location {
+                    Location::LineColumn { line, column } => Some(Position {
+                        line: *line,
+                        column: *column,
+                    }),
+                    _ => None,
                 };
+                error_paths.push(match &error.location {
+                    Location::Path(p) => Some(p.clone()),
+                    _ => None,
+                });
                 report.errors.push(FileError {
                     message: error.to_string(),
-                    line,
+                    position,
                 });
             }
             Ok(resource) => {
-                report.resources.push(ResourceReport {
-                    resource_type: resource.meta.resource_type,
-                    resource_id: resource.meta.resource_id.clone(),
-                    line: line_of_path(&text, &resource.meta.json_path).unwrap_or(1),
-                    findings: selection.findings(&resource),
-                });
+                let findings = match newer {
+                    Some(newer) => selection.superseded(&resource, newer),
+                    None => selection.findings(&resource),
+                };
+                json_paths.push(resource.meta.json_path.clone());
+                report
+                    .resources
+                    .push(ResourceReport::new(&resource, findings));
+            }
+        }
+    }
+    // Lines and columns cost an index of the text: only files that report something need it.
+    let failing = report.resources.iter().any(|r| {
+        r.findings
+            .iter()
+            .any(|f| f.outcome.verdict == Verdict::NonCompliant)
+    });
+    if failing || error_paths.iter().any(Option::is_some) {
+        let index = positions(text, syntax);
+        for (resource, json_path) in report.resources.iter_mut().zip(&json_paths) {
+            resource.position = index.nearest(json_path);
+            for finding in &mut resource.findings {
+                if finding.outcome.verdict == Verdict::NonCompliant {
+                    finding.position = finding
+                        .outcome
+                        .pointer
+                        .and_then(|p| index.locate(json_path, &p))
+                        .or(resource.position);
+                }
+            }
+        }
+        for (error, path) in report.errors.iter_mut().zip(&error_paths) {
+            if let (None, Some(path)) = (error.position, path) {
+                error.position = index.nearest(path);
             }
         }
     }
     report
 }
 
-/// The line of the last key of a JSON path (`$.Resources.Web` → the line declaring `Web`),
-/// found in the text; a best effort for SARIF regions and terminal output.
-fn line_of_path(text: &str, json_path: &str) -> Option<usize> {
-    let last = json_path.rsplit(['.', '[']).next()?;
-    let key = last.trim_end_matches(']').trim_matches('\'');
-    if key.is_empty() || key == "$" || key.chars().all(|c| c.is_ascii_digit()) {
-        return None;
+/// The position index of a text in its syntax.
+fn positions(text: &str, syntax: Syntax) -> PositionIndex {
+    match syntax {
+        Syntax::Json => position::json_positions(text),
+        Syntax::Yaml => parse::yaml::positions(text),
+        Syntax::Hcl => terraform::hcl_positions(text),
     }
-    let quoted = format!("\"{key}\"");
-    let yaml = format!("{key}:");
-    text.lines()
-        .position(|line| {
-            let t = line.trim_start();
-            t.starts_with(&quoted) || t.starts_with(&yaml)
-        })
-        .map(|i| i + 1)
 }

@@ -125,7 +125,16 @@ enum EvidenceFormat {
 struct CheckArgs {
     #[command(flatten)]
     out: OutputArgs,
-    /// Files or directories (searched recursively for *.json, *.yaml, *.yml, *.template).
+    /// List the files skipped because they hold no ECS resource, and why.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Follow symbolic links to folders met in a directory walk (a link loop is never walked
+    /// twice).
+    #[arg(long)]
+    follow_symlinks: bool,
+    /// Files or directories. Directories are walked as git sees them (.gitignore and .ignore
+    /// respected; .git and node_modules left out) for *.json, *.yaml, *.yml, *.template and
+    /// *.tf; files without ECS resources are skipped and counted.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
@@ -179,8 +188,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Check(args) => {
             let selection = check::Selection::new(&args.out.controls, &args.out.params)?;
-            let report = check::check_paths(&args.paths, &selection);
-            write_report(&report, &args.out)
+            let options = check::WalkOptions {
+                follow_symlinks: args.follow_symlinks,
+            };
+            let report = check::check_paths(&args.paths, &selection, options);
+            write_report(&report, &args.out, args.verbose)
         }
         Command::Scan(args) => {
             let selection = check::Selection::new(&args.out.controls, &args.out.params)?;
@@ -192,7 +204,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 verbose: args.verbose,
             };
             let report = scan::scan(&target, &selection)?;
-            write_report(&report, &args.out)
+            write_report(&report, &args.out, false)
         }
         Command::Evidence(args) => {
             let frameworks = evidence::frameworks(&args.framework)?;
@@ -244,7 +256,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 /// Renders a `check` or `scan` report as asked; the exit code follows the results.
-fn write_report(report: &check::Report, args: &OutputArgs) -> anyhow::Result<u8> {
+fn write_report(report: &check::Report, args: &OutputArgs, verbose: bool) -> anyhow::Result<u8> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -252,7 +264,7 @@ fn write_report(report: &check::Report, args: &OutputArgs) -> anyhow::Result<u8>
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let rendered = match args.format {
-        Format::Text => output::text::render(report, color, args.all),
+        Format::Text => output::text::render(report, color, args.all, verbose),
         Format::Json => output::json::render(report),
         Format::Sarif => output::sarif::render(report),
         Format::Junit => output::junit::render(report),

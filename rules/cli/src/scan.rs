@@ -107,7 +107,7 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
                             failed.resource_id,
                             failures.message_in(&failed.error, &calls)
                         ),
-                        line: None,
+                        position: None,
                     }));
                 files.push(report);
             }
@@ -123,7 +123,7 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
             Err(e) => {
                 report.errors.push(FileError {
                     message: failures.message_in(&e, &calls),
-                    line: None,
+                    position: None,
                 });
                 files.push(report);
             }
@@ -133,6 +133,7 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
         files,
         path_errors: Vec::new(),
         controls: selection.controls.iter().map(|(c, _)| *c).collect(),
+        skipped: Vec::new(),
     })
 }
 
@@ -166,15 +167,13 @@ async fn account_id(
 /// Every selected control on one resource found in a Region.
 fn evaluate(listed: &Listed, selection: &Selection, report: &mut FileReport) {
     match listed.read() {
-        Ok(resource) => report.resources.push(ResourceReport {
-            resource_type: resource.meta.resource_type,
-            resource_id: resource.meta.resource_id.clone(),
-            line: 1,
-            findings: selection.findings(&resource),
-        }),
+        Ok(resource) => report.resources.push(ResourceReport::new(
+            &resource,
+            selection.findings(&resource),
+        )),
         Err(error) => report.errors.push(FileError {
             message: format!("{}: {error}", listed.id_hint()),
-            line: None,
+            position: None,
         }),
     }
 }

@@ -77,13 +77,18 @@ fn exit_codes_follow_the_contract() {
 
 #[test]
 fn invalid_files_are_reported_and_everything_else_still_evaluated() {
-    let output = run(&[
-        "check",
-        "--format",
-        "json",
-        &path_str(&corpus().join("cases")),
-        &path_str(&corpus().join("invalid")),
-    ]);
+    // Named on the command line, every broken file is an error (a walk would skip the two that
+    // show no sign of ECS content: see tests/repository.rs).
+    let mut named: Vec<String> = std::fs::read_dir(corpus().join("invalid"))
+        .unwrap()
+        .map(|e| path_str(&e.unwrap().path()))
+        .filter(|p| p.ends_with(".json"))
+        .collect();
+    named.sort();
+    let cases = path_str(&corpus().join("cases"));
+    let mut args = vec!["check", "--format", "json", cases.as_str()];
+    args.extend(named.iter().map(String::as_str));
+    let output = run(&args);
     assert_eq!(
         output.status.code(),
         Some(2),
@@ -223,6 +228,34 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     );
 }
 
+/// Parses JUnit XML, failing with the document when it is not well-formed.
+fn junit(output: &Output) -> String {
+    let xml = String::from_utf8(output.stdout.clone()).expect("JUnit output is UTF-8");
+    if let Err(e) = roxmltree::Document::parse(&xml) {
+        panic!("the JUnit output is not well-formed XML ({e}):\n{xml}");
+    }
+    xml
+}
+
+/// `tests`, `failures`, `errors`, `skipped` of a `<testsuites>` or `<testsuite>` element.
+fn junit_counts(node: roxmltree::Node<'_, '_>) -> [usize; 4] {
+    ["tests", "failures", "errors", "skipped"].map(|name| {
+        let value = node
+            .attribute(name)
+            .unwrap_or_else(|| panic!("<{}> has no {name} attribute", node.tag_name().name()));
+        value
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}={value:?} is not a count: {e}"))
+    })
+}
+
+fn children<'a, 'input>(
+    node: roxmltree::Node<'a, 'input>,
+    tag: &str,
+) -> Vec<roxmltree::Node<'a, 'input>> {
+    node.children().filter(|n| n.has_tag_name(tag)).collect()
+}
+
 #[test]
 fn junit_output_counts_failures_and_skips() {
     let file = path_str(&corpus().join("cases/ECS.4/api-privileged-true.json"));
@@ -234,18 +267,131 @@ fn junit_output_counts_failures_and_skips() {
         "ECS.4,ECS.21",
         &file,
     ]);
-    let xml = String::from_utf8(output.stdout).unwrap();
-    assert!(xml.starts_with("<?xml"), "{xml}");
-    assert!(
-        xml.contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"1\""),
-        "{xml}"
-    );
-    assert!(
-        xml.contains("<failure type=\"NON_COMPLIANT\" message=\"Privileged containers: cadvisor")
-    );
+    assert_eq!(output.status.code(), Some(1), "ECS.4 fails");
+    let xml = junit(&output);
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("name"), Some("ecs-harden"));
     assert_eq!(
-        xml.matches("<testsuite ").count(),
-        xml.matches("</testsuite>").count()
+        junit_counts(root),
+        [2, 1, 0, 1],
+        "tests, failures, errors, skipped"
+    );
+
+    let suites = children(root, "testsuite");
+    assert_eq!(suites.len(), 1, "one suite per file");
+    assert_eq!(suites[0].attribute("name"), Some(file.as_str()));
+    assert_eq!(junit_counts(suites[0]), [2, 1, 0, 1]);
+    let cases = children(suites[0], "testcase");
+    assert_eq!(cases.len(), 2, "one case per resource and control");
+    let case = |id: &str| {
+        cases
+            .iter()
+            .find(|c| {
+                c.attribute("name")
+                    .is_some_and(|n| n.starts_with(&format!("{id} ")))
+            })
+            .unwrap_or_else(|| panic!("no test case for {id}:\n{xml}"))
+    };
+
+    let failures = children(*case("ECS.4"), "failure");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].attribute("type"), Some("NON_COMPLIANT"));
+    let message = failures[0].attribute("message").unwrap_or_default();
+    assert!(
+        message.starts_with("Privileged containers: cadvisor"),
+        "{message}"
+    );
+
+    let skipped = children(*case("ECS.21"), "skipped");
+    assert_eq!(skipped.len(), 1, "ECS.21 does not apply to a Linux task");
+    assert!(skipped[0]
+        .attribute("message")
+        .is_some_and(|m| m.starts_with("NOT_APPLICABLE")));
+    assert!(children(*case("ECS.21"), "failure").is_empty());
+}
+
+#[test]
+fn junit_output_agrees_with_json_over_the_whole_corpus() {
+    let args = |format: &'static str| {
+        [
+            "check".to_string(),
+            "--format".into(),
+            format.into(),
+            path_str(&corpus().join("cases")),
+            path_str(&corpus().join("invalid")),
+        ]
+    };
+    let json_args = args("json");
+    let report = json_of(&run(&json_args.each_ref().map(String::as_str)));
+    let results = report["results"].as_array().unwrap();
+    let verdicts = |verdict: &str| results.iter().filter(|r| r["verdict"] == verdict).count();
+    let errors = report["errors"].as_array().unwrap().len();
+    assert!(errors > 0, "the invalid inputs are errors");
+
+    let junit_args = args("junit");
+    let xml = junit(&run(&junit_args.each_ref().map(String::as_str)));
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let root = document.root_element();
+    assert_eq!(
+        junit_counts(root),
+        [
+            results.len() + errors,
+            verdicts("NON_COMPLIANT"),
+            errors,
+            verdicts("NOT_APPLICABLE"),
+        ],
+        "tests, failures, errors, skipped: JUnit against the JSON report"
+    );
+    let mut summed = [0; 4];
+    for suite in children(root, "testsuite") {
+        let counts = junit_counts(suite);
+        assert_eq!(
+            counts[0],
+            children(suite, "testcase").len(),
+            "{:?}: tests",
+            suite.attribute("name")
+        );
+        for (total, count) in summed.iter_mut().zip(counts) {
+            *total += count;
+        }
+    }
+    assert_eq!(summed, junit_counts(root), "the suites add up to the total");
+}
+
+#[test]
+fn junit_output_stays_well_formed_with_markup_and_control_characters() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("junit-markup");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a&b <c> 'd' \"e\".json");
+    let container = "db<&>\"'\u{1}\u{1b}x";
+    let document = serde_json::json!({
+        "family": "markup",
+        "containerDefinitions": [{"name": container, "image": "busybox:1.36", "privileged": true}],
+    });
+    std::fs::write(&file, document.to_string()).unwrap();
+    let output = run(&[
+        "check",
+        "--format",
+        "junit",
+        "--controls",
+        "ECS.4",
+        &path_str(&file),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let xml = junit(&output);
+    let parsed = roxmltree::Document::parse(&xml).unwrap();
+    let suite = children(parsed.root_element(), "testsuite")[0];
+    assert_eq!(suite.attribute("name"), Some(path_str(&file).as_str()));
+    let case = children(suite, "testcase")[0];
+    let message = children(case, "failure")[0]
+        .attribute("message")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("db<&>\"'x"),
+        "markup kept, control characters dropped: {message}"
     );
 }
 

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::check::Report;
 use ecs_harden_core::catalogue::Severity;
+use ecs_harden_core::parse::position::Position;
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -29,6 +30,15 @@ fn uri(path: &str) -> String {
         }
     }
     out
+}
+
+/// A SARIF physicalLocation: the file, and the line and column when known.
+fn physical(path: &str, position: Option<Position>) -> Value {
+    let mut physical = json!({"artifactLocation": {"uri": uri(path)}});
+    if let Some(p) = position {
+        physical["region"] = json!({"startLine": p.line, "startColumn": p.column});
+    }
+    physical
 }
 
 pub fn render(report: &Report) -> String {
@@ -73,10 +83,7 @@ pub fn render(report: &Report) -> String {
                         finding.outcome.annotation.as_deref().unwrap_or(finding.control.title)
                     )},
                     "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": uri(&file.path)},
-                            "region": {"startLine": resource.line},
-                        },
+                        "physicalLocation": physical(&file.path, finding.position.or(resource.position)),
                         "logicalLocations": [{
                             "fullyQualifiedName": resource.resource_id,
                             "kind": "resource",
@@ -97,15 +104,20 @@ pub fn render(report: &Report) -> String {
     }
     for file in &report.files {
         for error in &file.errors {
-            let mut physical = json!({"artifactLocation": {"uri": uri(&file.path)}});
-            if let Some(line) = error.line {
-                physical["region"] = json!({"startLine": line});
-            }
             notifications.push(json!({
                 "level": "error",
                 "message": {"text": format!("{}: {}", file.path, error.message)},
-                "locations": [{"physicalLocation": physical}],
+                "locations": [{"physicalLocation": physical(&file.path, error.position)}],
             }));
+        }
+        for resource in &file.resources {
+            for warning in &resource.warnings {
+                notifications.push(json!({
+                    "level": "warning",
+                    "message": {"text": format!("{}: {}: {warning}", file.path, resource.resource_id)},
+                    "locations": [{"physicalLocation": physical(&file.path, resource.position)}],
+                }));
+            }
         }
     }
     let log = json!({
@@ -119,7 +131,7 @@ pub fn render(report: &Report) -> String {
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": notifications.is_empty(),
+                "executionSuccessful": !notifications.iter().any(|n| n["level"] == "error"),
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,

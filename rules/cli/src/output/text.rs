@@ -38,7 +38,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-pub fn render(report: &Report, color: bool, all: bool) -> String {
+/// `path:line:column` when the position is known, else the path.
+fn at(path: &str, position: Option<ecs_harden_core::parse::position::Position>) -> String {
+    match position {
+        Some(p) => format!("{path}:{}:{}", p.line, p.column),
+        None => path.to_string(),
+    }
+}
+
+pub fn render(report: &Report, color: bool, all: bool, verbose: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
     for (path, message) in &report.path_errors {
@@ -62,7 +70,13 @@ pub fn render(report: &Report, color: bool, all: bool) -> String {
         out.push_str(&p.bold(&file.path));
         out.push('\n');
         for error in &file.errors {
-            out.push_str(&format!("  {} {}\n", p.red("error"), error.message));
+            // A syntax error's message begins with its line and column already.
+            let place = error
+                .position
+                .filter(|_| !error.message.starts_with("line "))
+                .map(|p| format!(" (line {}, column {})", p.line, p.column))
+                .unwrap_or_default();
+            out.push_str(&format!("  {} {}{place}\n", p.red("error"), error.message));
         }
         for resource in &file.resources {
             let failed = resource
@@ -76,7 +90,7 @@ pub fn render(report: &Report, color: bool, all: bool) -> String {
                 .filter(|f| f.outcome.verdict == Verdict::Compliant)
                 .count();
             let skipped = resource.findings.len() - failed - passed;
-            if failed == 0 && !all {
+            if failed == 0 && !all && resource.warnings.is_empty() {
                 continue;
             }
             out.push_str(&format!(
@@ -105,12 +119,30 @@ pub fn render(report: &Report, color: bool, all: bool) -> String {
                         p.dim(&severity)
                     },
                 ));
+                if finding.outcome.verdict == Verdict::NonCompliant && finding.position.is_some() {
+                    out.push_str(&format!(
+                        "      {}\n",
+                        p.dim(&format!("at {}", at(&file.path, finding.position)))
+                    ));
+                }
+            }
+            for warning in &resource.warnings {
+                out.push_str(&format!("    {} {warning}\n", p.yellow("warning")));
             }
         }
         out.push('\n');
     }
+    if verbose && !report.skipped.is_empty() {
+        out.push_str(&p.dim("Skipped, not ECS documents:"));
+        out.push('\n');
+        for skipped in &report.skipped {
+            out.push_str(&p.dim(&format!("  {} ({})", skipped.path, skipped.reason)));
+            out.push('\n');
+        }
+        out.push('\n');
+    }
     let t = report.totals();
-    let summary = format!(
+    let mut summary = format!(
         "{}, {}, {}: {} non-compliant, {} compliant, {} not applicable, {}",
         plural(t.files, "file", "files"),
         plural(t.resources, "resource", "resources"),
@@ -120,6 +152,17 @@ pub fn render(report: &Report, color: bool, all: bool) -> String {
         t.not_applicable,
         plural(t.errors, "error", "errors"),
     );
+    if t.skipped > 0 {
+        summary.push_str(&format!(
+            "; {} without ECS resources skipped{}",
+            plural(t.skipped, "file", "files"),
+            if verbose {
+                ""
+            } else {
+                " (--verbose lists them)"
+            }
+        ));
+    }
     let summary = if t.errors > 0 || t.non_compliant > 0 {
         p.red(&summary)
     } else {

@@ -29,19 +29,35 @@ pub struct Deployment {
 
 /// Reads every ECS resource in a document's text (every document of a YAML stream).
 pub fn parse_text(text: &str, syntax: Syntax) -> Vec<ParseResult<Resource>> {
-    if syntax == Syntax::Hcl {
-        return match terraform::hcl(text) {
-            Ok(converted) => converted
-                .into_iter()
-                .map(|c| c.and_then(terraform_resource))
-                .collect(),
-            Err(error) => vec![Err(error)],
-        };
-    }
-    match load_all(text, syntax) {
-        Ok(documents) => documents.iter().flat_map(parse_value).collect(),
+    match read_text(text, syntax) {
+        Ok(resources) => resources,
         Err(error) => vec![Err(error)],
     }
+}
+
+/// Reads every ECS resource in a text: `Err` when the text is not valid in its syntax at all;
+/// otherwise one result per resource, and none for a document that holds no ECS resource.
+/// The resources of a YAML stream's second and later documents have JSON paths that say which
+/// document they come from (`(document 2) $.Resources.Web`).
+pub fn read_text(text: &str, syntax: Syntax) -> ParseResult<Vec<ParseResult<Resource>>> {
+    if syntax == Syntax::Hcl {
+        return Ok(terraform::hcl(text)?
+            .into_iter()
+            .map(|c| c.and_then(terraform_resource))
+            .collect());
+    }
+    let documents = load_all(text, syntax)?;
+    Ok(documents
+        .iter()
+        .enumerate()
+        .flat_map(|(index, document)| {
+            let root = match index {
+                0 => "$".to_string(),
+                n => format!("(document {}) $", n + 1),
+            };
+            parse_document(document, &root)
+        })
+        .collect())
 }
 
 /// Reads a resource a Terraform converter produced (ECS API shape with unresolved markers).
@@ -86,8 +102,13 @@ fn terraform_resource(converted: terraform::Converted) -> ParseResult<Resource> 
 
 /// Reads every ECS resource in a decoded document, detecting its shape.
 pub fn parse_value(value: &Value) -> Vec<ParseResult<Resource>> {
+    parse_document(value, "$")
+}
+
+/// Reads every ECS resource in a decoded document whose root has the JSON path `root_path`.
+pub fn parse_document(value: &Value, root_path: &str) -> Vec<ParseResult<Resource>> {
     let cx = ReadContext::default();
-    let root = Node::root(value, "$", &cx);
+    let root = Node::root(value, root_path, &cx);
     detect(root)
 }
 
@@ -148,7 +169,22 @@ fn detect(root: Node<'_>) -> Vec<ParseResult<Resource>> {
     }
     // An AWS Config rule's Lambda event: the item inside `invokingEvent` (a JSON string).
     if let Some(invoking) = root.get(&["invokingEvent"]) {
-        return vec![config_rule_event(invoking)];
+        return config_rule_event(invoking);
+    }
+    // An EventBridge event for a RegisterTaskDefinition call (CloudTrail): the revision it
+    // registered, as the API answered.
+    if let Some(registered) = root.get(&["detail"]).and_then(|detail| {
+        let call = detail.get(&["eventName"])?;
+        (call.value.as_str() == Some("RegisterTaskDefinition")).then_some(())?;
+        let response = detail.get(&["responseElements"])?;
+        let task_definition = response.get(&["taskDefinition"])?;
+        Some(api_resource_with_tags(
+            task_definition,
+            ResourceType::TaskDefinition,
+            response.get(&["tags"]),
+        ))
+    }) {
+        return vec![registered];
     }
     // An AWS Config configuration item.
     if root.has(&["configurationItemCaptureTime"])
@@ -403,7 +439,17 @@ fn hook_request(root: Node<'_>) -> ParseResult<Resource> {
     )
 }
 
-fn config_rule_event(invoking: Node<'_>) -> ParseResult<Resource> {
+/// An AWS Config rule's Lambda event: the item it carries. An oversized or scheduled
+/// notification carries none, so there is nothing to read offline.
+fn config_rule_event(invoking: Node<'_>) -> Vec<ParseResult<Resource>> {
+    match config_rule_event_item(invoking) {
+        Ok(Some(resource)) => vec![Ok(resource)],
+        Ok(None) => Vec::new(),
+        Err(error) => vec![Err(error)],
+    }
+}
+
+fn config_rule_event_item(invoking: Node<'_>) -> ParseResult<Option<Resource>> {
     let decoded = match invoking.value.as_str() {
         Some(text) => load(text, Syntax::Json).map_err(|e| {
             invoking.error(format!(
@@ -417,11 +463,8 @@ fn config_rule_event(invoking: Node<'_>) -> ParseResult<Resource> {
     let event = Node::root(&decoded, "$", &cx);
     let path = format!("{}.configurationItem", invoking.path());
     match event.get(&["configurationItem"]) {
-        Some(item) => config_item(Node::root(item.value, &path, &cx)),
-        None => Err(invoking.error(
-            "the event carries no configuration item (an oversized or scheduled notification): \
-             nothing to check offline",
-        )),
+        Some(item) => config_item(Node::root(item.value, &path, &cx)).map(Some),
+        None => Ok(None),
     }
 }
 

@@ -27,7 +27,9 @@ impl PositionIndex {
 
     /// Every node with its position, in the order they were recorded.
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, Position)> {
-        self.entries.iter().map(|(path, position)| (path.as_str(), *position))
+        self.entries
+            .iter()
+            .map(|(path, position)| (path.as_str(), *position))
     }
 
     pub fn len(&self) -> usize {
@@ -44,6 +46,19 @@ impl PositionIndex {
             .iter()
             .find(|(p, _)| p == path)
             .map(|(_, position)| *position)
+    }
+
+    /// The position of a node, or of its nearest ancestor the index knows (for a path that
+    /// names a missing key, say).
+    pub fn nearest(&self, path: &str) -> Option<Position> {
+        let mut path = path;
+        loop {
+            if let Some(position) = self.get(path) {
+                return Some(position);
+            }
+            let cut = path.rfind(['.', '['])?;
+            path = &path[..cut];
+        }
     }
 
     /// The position of the node a control's pointer names, within the resource at

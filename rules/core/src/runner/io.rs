@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::evaluation::Evaluation;
 
-/// Code of the error [`super::retry::Caller`] returns when the deadline (less the safety margin)
+/// Code of the error the retry mechanism returns when the deadline (less the safety margin)
 /// leaves no time to start a call.
 pub const DEADLINE_REACHED: &str = "DeadlineReached";
 

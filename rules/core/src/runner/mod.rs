@@ -10,6 +10,7 @@
 //!             Clock, ApiError                                                       uses evaluation
 //! retry       RetryPolicy, Caller: attempts, backoff, deadline, pages               uses io
 //! inventory   list and describe an account's resources into a sink                  uses io, retry
+//!             (inside: shared ← ecs, the ECS API path; both ← the entry point)
 //! delivery    PutEvaluations in batches of 100, FailedEvaluations re-sent           uses io, retry, evaluation
 //! run         one invocation: event → evaluations → delivery → outcome             uses all of the above
 //! ```

@@ -3,7 +3,7 @@
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::{
+use super::shared::{
     describe_each, latest_revisions, Failed, Inventory, Listed, Progress, Sink, Stage,
     CLUSTERS_PER_DESCRIBE, SERVICES_PER_DESCRIBE,
 };

@@ -3,8 +3,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use ecs_harden_core::{catalogue, parse, Verdict};
+use ecs_harden_core::{catalogue, parse, ResourceType, Verdict};
 use serde_json::Value;
+
+/// The resource types whose controls must have cases in every Terraform shape.
+const TERRAFORM_TYPES: [ResourceType; 3] = [
+    ResourceType::TaskDefinition,
+    ResourceType::Service,
+    ResourceType::Cluster,
+];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -40,6 +47,7 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
     let mut failures = Vec::new();
     let mut per_control: BTreeMap<String, usize> = BTreeMap::new();
     let mut shapes: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut verdicts: BTreeSet<(&'static str, &'static str, Verdict)> = BTreeSet::new();
     let files = case_files();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -90,6 +98,7 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
             .or_default()
             .insert(resource.meta.shape.name());
         let expected = Verdict::parse(case["expected"].as_str().unwrap()).unwrap();
+        verdicts.insert((control.id, resource.meta.shape.name(), expected));
         if outcome.verdict != expected {
             failures.push(format!(
                 "{name}: expected {expected}, got {} ({:?})",
@@ -137,6 +146,17 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
         for shape in ["api", "config", "cloudformation"] {
             if !shapes.get(control.id).is_some_and(|s| s.contains(shape)) {
                 failures.push(format!("{}: no {shape} case", control.id));
+            }
+        }
+        // Task definitions, services and clusters are written in Terraform too: every control
+        // of theirs has a failing and a passing case in each of the three Terraform shapes.
+        if TERRAFORM_TYPES.contains(&control.resource_type()) {
+            for shape in ["terraform-plan", "terraform-state", "terraform-hcl"] {
+                for verdict in [Verdict::NonCompliant, Verdict::Compliant] {
+                    if !verdicts.contains(&(control.id, shape, verdict)) {
+                        failures.push(format!("{}: no {shape} case that is {verdict}", control.id));
+                    }
+                }
             }
         }
     }

@@ -357,7 +357,10 @@ pub fn explain(error: &ApiError, context: &CallContext) -> Explained {
             .to_string();
         (Problem::DeadlineReached, summary, fix)
     } else if code == NO_ENDPOINT {
-        let summary = format!("No AWS endpoint for {action}: {}.", error.message);
+        let summary = format!(
+            "No AWS endpoint could be worked out for {action} ({}).",
+            context.region_text()
+        );
         let fix = "Set a Region with --region, AWS_REGION or the profile's region.".to_string();
         (Problem::Other, summary, fix)
     } else {

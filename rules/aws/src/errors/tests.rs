@@ -424,3 +424,35 @@ fn the_context_comes_from_the_sdk_configuration() {
         }
     );
 }
+
+#[test]
+fn a_request_that_could_not_be_sent_is_told_apart_from_a_missing_region() {
+    let no_region = api_error(
+        "ecs:ListClusters",
+        not_sent::<ListClustersError>(ConnectorError::other(
+            "failed to resolve endpoint: A valid region must be set".into(),
+            None,
+        )),
+    );
+    assert_eq!(no_region.code, NO_ENDPOINT);
+    assert!(!no_region.retryable, "no retry sets a Region");
+    let explained = explain(&no_region, &CallContext::default());
+    assert_eq!(
+        explained.summary,
+        "No AWS endpoint could be worked out for ecs:ListClusters (no Region set)."
+    );
+    assert!(explained.fix.contains("--region"));
+
+    let unsent = api_error(
+        "ecs:ListClusters",
+        not_sent::<ListClustersError>(ConnectorError::other("stream reset".into(), None)),
+    );
+    assert_eq!(unsent.code, DISPATCH_FAILURE);
+    assert!(unsent.retryable);
+    let explained = explain(&unsent, &profile("dev"));
+    assert_eq!(explained.problem, Problem::Unreachable);
+    assert_eq!(
+        explained.summary,
+        "Cannot reach the ecs endpoint of Region eu-west-1 for ecs:ListClusters: the request could not be sent."
+    );
+}

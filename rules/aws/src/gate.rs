@@ -5,7 +5,9 @@
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_ecs::types::Tag;
+use ecs_harden_core::contract;
 use ecs_harden_core::gate::{self, GateConfig, GateMode};
+use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::parse::parse_value;
 use ecs_harden_core::runner::io::{ApiError, EcsApi};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -13,19 +15,20 @@ use serde_json::{json, Value};
 
 use crate::accounts::Accounts;
 use crate::errors::{api_error, explain, CallContext};
-use crate::lambda::{init_logging, MEMBER_ROLE_ENV};
+use crate::lambda::init_logging;
 use crate::sdk;
-
-/// Environment variable with the gate mode: `audit` (default) or `enforce`.
-pub const MODE_ENV: &str = "ECS_HARDEN_GATE_MODE";
-/// Environment variable with the gated control ids (comma-separated; empty: High TD controls).
-pub const CONTROLS_ENV: &str = "ECS_HARDEN_GATE_CONTROLS";
 
 pub fn serve() -> Result<(), Error> {
     init_logging();
+    let parameters = ParameterMap::from_environment(
+        std::env::var(contract::PARAMETERS.name).ok().as_deref(),
+        contract::PARAMETERS.name,
+    )
+    .map_err(|e| Error::from(e.to_string()))?;
     let config = GateConfig::new(
-        std::env::var(MODE_ENV).ok().as_deref(),
-        std::env::var(CONTROLS_ENV).ok().as_deref(),
+        std::env::var(contract::GATE_MODE.name).ok().as_deref(),
+        std::env::var(contract::GATE_CONTROLS.name).ok().as_deref(),
+        &parameters,
     )
     .map_err(Error::from)?;
     tracing::info!(
@@ -39,7 +42,7 @@ pub fn serve() -> Result<(), Error> {
     runtime.block_on(async move {
         let base = sdk::load(RetryConfig::standard().with_max_attempts(3)).await;
         let calls = CallContext::of(&base, None);
-        let accounts = Accounts::new(base, std::env::var(MEMBER_ROLE_ENV).ok());
+        let accounts = Accounts::new(base, std::env::var(contract::MEMBER_ROLE_NAME.name).ok());
         let (config, accounts, calls) = (&config, &accounts, &calls);
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
             handle(config, accounts, calls, event).await

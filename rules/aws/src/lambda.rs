@@ -14,9 +14,6 @@ use crate::clock::SystemClock;
 use crate::errors::{explain, CallContext};
 use crate::sdk;
 
-/// Environment variable naming the role to assume in member accounts.
-pub const MEMBER_ROLE_ENV: &str = "ECS_HARDEN_MEMBER_ROLE_NAME";
-
 /// Structured JSON logs on stdout (CloudWatch), one object per line; `RUST_LOG` filters.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -43,7 +40,7 @@ pub fn serve(control_id: &str) -> Result<(), Error> {
         // The runner retries with the deadline in view; the SDK's own retries are off.
         let base = sdk::load(RetryConfig::disabled()).await;
         let calls = CallContext::of(&base, None);
-        let role_name = std::env::var(MEMBER_ROLE_ENV).ok();
+        let role_name = std::env::var(ecs_harden_core::contract::MEMBER_ROLE_NAME.name).ok();
         let accounts = Accounts::new(base, role_name);
         let clock = SystemClock::default();
         let (accounts, clock, calls) = (&accounts, &clock, &calls);

@@ -350,3 +350,85 @@ fn sarif_results_point_at_the_offending_property_of_their_own_resource() {
         );
     }
 }
+
+/// A describe-task-definition output of one revision.
+fn revision(family: &str, revision: u32, privileged: bool) -> String {
+    format!(
+        r#"{{"taskDefinition": {{
+  "taskDefinitionArn": "arn:aws:ecs:us-east-1:111122223333:task-definition/{family}:{revision}",
+  "family": "{family}", "revision": {revision}, "status": "ACTIVE",
+  "containerDefinitions": [{{"name": "app", "image": "app:1", "privileged": {privileged}}}]
+}}}}"#
+    )
+}
+
+#[test]
+fn only_the_newest_active_revision_of_a_family_is_judged_across_an_input() {
+    let dir = fresh("revisions");
+    // A folder of describe outputs: revision 3 was privileged, revision 5 is not.
+    write(&dir, "describe/web-3.json", &revision("web", 3, true));
+    write(&dir, "describe/web-5.json", &revision("web", 5, false));
+    write(&dir, "describe/api-2.json", &revision("api", 2, true));
+    let output = run_in(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--controls",
+            "ECS.4",
+            "describe",
+        ],
+    );
+    let report = json(&output);
+    let verdict = |file: &str| {
+        report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(file)))
+            .map(|r| (r["verdict"].clone(), r["annotation"].clone()))
+            .expect("a result")
+    };
+    let (old, why) = verdict("web-3.json");
+    assert_eq!(old, "NOT_APPLICABLE", "{report:#}");
+    assert!(
+        why.as_str().is_some_and(|w| w.contains("revision 5")),
+        "{why}"
+    );
+    assert_eq!(verdict("web-5.json").0, "COMPLIANT");
+    assert_eq!(verdict("api-2.json").0, "NON_COMPLIANT");
+    // select-resource-config output holding two revisions of one family.
+    let item = |revision: u32, privileged: bool| {
+        serde_json::json!({
+            "resourceType": "AWS::ECS::TaskDefinition",
+            "resourceId": format!("arn:aws:ecs:us-east-1:111122223333:task-definition/web:{revision}"),
+            "awsRegion": "us-east-1", "accountId": "111122223333",
+            "configuration": {"Family": "web", "Revision": revision, "Status": "ACTIVE",
+                "ContainerDefinitions": [{"Name": "app", "Image": "app:1", "Privileged": privileged}]}
+        })
+        .to_string()
+    };
+    let results = serde_json::json!({"Results": [item(7, true), item(9, false)]});
+    write(&dir, "select.json", &results.to_string());
+    let output = run_in(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--controls",
+            "ECS.4",
+            "select.json",
+        ],
+    );
+    let report = json(&output);
+    let verdicts: Vec<&str> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["verdict"].as_str())
+        .collect();
+    assert_eq!(verdicts, ["NOT_APPLICABLE", "COMPLIANT"], "{report:#}");
+    assert_eq!(output.status.code(), Some(0));
+}

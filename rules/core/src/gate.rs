@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::catalogue::{Control, Severity, CATALOGUE};
 use crate::model::{Resource, ResourceType};
+use crate::parameter_map::ParameterMap;
 use crate::params::Params;
 use crate::parse::{arn_part, parse_cloudformation_properties, Deployment};
 use crate::verdict::Verdict;
@@ -57,9 +58,15 @@ pub fn default_controls() -> Vec<&'static Control> {
 }
 
 impl GateConfig {
-    /// From the Lambda's environment values: mode (`audit` default) and a comma-separated list
-    /// of control ids (empty: [`default_controls`]); only task-definition controls can gate.
-    pub fn new(mode: Option<&str>, controls: Option<&str>) -> Result<GateConfig, String> {
+    /// From the Lambda's environment values: mode (`audit` default), a comma-separated list of
+    /// control ids (empty: [`default_controls`]; only task-definition controls can gate) and
+    /// the organization's parameter map, the same the conformance packs' `InputParameters`
+    /// come from, so that the gate and the Config rules judge alike.
+    pub fn new(
+        mode: Option<&str>,
+        controls: Option<&str>,
+        parameters: &ParameterMap,
+    ) -> Result<GateConfig, String> {
         let mode = GateMode::parse(mode.unwrap_or("audit"))?;
         let ids: Vec<&str> = controls
             .unwrap_or_default()
@@ -88,7 +95,7 @@ impl GateConfig {
         for control in chosen {
             controls.push((
                 control,
-                control.default_params().map_err(|e| e.to_string())?,
+                parameters.params(control).map_err(|e| e.to_string())?,
             ));
         }
         Ok(GateConfig { mode, controls })
@@ -310,7 +317,7 @@ mod tests {
     #[test]
     fn the_hook_fixture_fails_on_ecs_5_for_nginx_and_echoes_the_token() {
         let request = event("cfn-hook-request.json");
-        let config = GateConfig::new(None, None).unwrap();
+        let config = GateConfig::new(None, None, &ParameterMap::default()).unwrap();
         let response = handle_hook(&request, &config);
         assert_eq!(response["hookStatus"], "FAILED");
         assert_eq!(response["errorCode"], "NonCompliant");
@@ -331,7 +338,8 @@ mod tests {
 
     #[test]
     fn hook_requests_for_other_things_pass_and_malformed_ones_are_internal_failures() {
-        let config = GateConfig::new(Some("enforce"), Some("ECS.4")).unwrap();
+        let config =
+            GateConfig::new(Some("enforce"), Some("ECS.4"), &ParameterMap::default()).unwrap();
         let mut request = event("cfn-hook-request.json");
         assert_eq!(handle_hook(&request, &config)["hookStatus"], "SUCCESS");
         request["actionInvocationPoint"] = json!("DELETE_PRE_PROVISION");
@@ -366,11 +374,15 @@ mod tests {
 
     #[test]
     fn configuration_is_validated() {
-        assert!(GateConfig::new(Some("block"), None).is_err());
-        let err = GateConfig::new(None, Some("ECS.2")).err().unwrap();
+        assert!(GateConfig::new(Some("block"), None, &ParameterMap::default()).is_err());
+        let err = GateConfig::new(None, Some("ECS.2"), &ParameterMap::default())
+            .err()
+            .unwrap();
         assert!(err.contains("not task definitions"), "{err}");
-        assert!(GateConfig::new(None, Some("NOPE.1")).is_err());
-        let ids = GateConfig::new(None, None).unwrap().control_ids();
+        assert!(GateConfig::new(None, Some("NOPE.1"), &ParameterMap::default()).is_err());
+        let ids = GateConfig::new(None, None, &ParameterMap::default())
+            .unwrap()
+            .control_ids();
         assert!(ids.contains(&"ECS.5") && ids.contains(&"HARDEN.1") && !ids.contains(&"ECS.20"));
     }
 
@@ -385,5 +397,29 @@ mod tests {
         );
         assert_eq!(r.account.as_deref(), Some("111122223333"));
         assert!(r.principal.unwrap().contains("jdoe"));
+    }
+
+    #[test]
+    fn the_gate_takes_the_organizations_parameters() {
+        // A shared-services registry the organization allows: the gate must agree with the
+        // Config rule that gets the same map as InputParameters.
+        let image = "222233334444.dkr.ecr.eu-west-1.amazonaws.com/base/nginx:1.27.3";
+        let td = serde_json::json!({
+            "taskDefinitionArn": "arn:aws:ecs:eu-west-1:111122223333:task-definition/web:3",
+            "family": "web",
+            "networkMode": "awsvpc",
+            "containerDefinitions": [{"name": "web", "image": image}],
+        });
+        let resource = crate::parse::parse_value(&td).remove(0).unwrap();
+        let defaults =
+            GateConfig::new(Some("enforce"), Some("HARDEN.5"), &ParameterMap::default()).unwrap();
+        assert_eq!(defaults.failures(&resource).len(), 1);
+        let map = ParameterMap::from_environment(
+            Some(r#"{"HARDEN.5": {"allowedRegistries": "222233334444.dkr.ecr.*.amazonaws.com"}}"#),
+            "ECS_HARDEN_PARAMETERS",
+        )
+        .unwrap();
+        let organization = GateConfig::new(Some("enforce"), Some("HARDEN.5"), &map).unwrap();
+        assert!(organization.failures(&resource).is_empty());
     }
 }

@@ -112,7 +112,16 @@ pub fn parse_image(image: &Text) -> ImageRef {
             Field::Known(Registry(first.to_string()))
         }
         Some(_) => Field::Known(Registry(DOCKER_HUB.to_string())),
-        None if name.contains(UNRESOLVED) => Field::Unknown,
+        // No `/`: a Docker Hub short name, unless an unresolved part before the tag may hold
+        // a registry (`${Image}`, `${Repo}:1.2`). One after the `:` is a tag, which cannot
+        // hold a `/` (`redis:${Version}`).
+        None if name
+            .split(':')
+            .next()
+            .is_some_and(|n| n.contains(UNRESOLVED)) =>
+        {
+            Field::Unknown
+        }
         None => Field::Known(Registry(DOCKER_HUB.to_string())),
     };
     let repository = match (&registry, name.split_once('/')) {
@@ -347,6 +356,9 @@ mod tests {
         let image = sub(vec![expr("Registry"), lit("/team/app")]);
         assert_eq!(image.tag, Field::Absent);
         assert_eq!(image.registry, Field::Unknown);
+        let image = sub(vec![lit("redis:"), expr("Version")]);
+        assert_eq!(image.registry, Field::Known(registry(DOCKER_HUB)));
+        assert_eq!(image.tag, Field::Unknown);
         let image = sub(vec![lit("acme.io/app@sha256:"), expr("Digest")]);
         assert_eq!(image.digest, Field::Known("sha256:".into()));
     }

@@ -22,6 +22,7 @@ pub mod export;
 pub mod gate;
 pub mod image;
 pub mod model;
+pub mod parameter_map;
 pub mod params;
 pub mod parse;
 pub mod requirements;

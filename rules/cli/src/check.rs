@@ -6,12 +6,13 @@
 //! A file that holds no ECS resource is not an ECS document: it is skipped and counted, never
 //! an error.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail};
 use ecs_harden_core::catalogue::{Control, CATALOGUE};
 use ecs_harden_core::error::{Location, ParseError};
+use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::params::Params;
 use ecs_harden_core::parse::position::{self, Position, PositionIndex};
 use ecs_harden_core::parse::{self, terraform, Syntax};
@@ -24,7 +25,32 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn new(ids: &[String], params: &[String]) -> anyhow::Result<Selection> {
+    /// The selection a command line asks for: `--controls`, the `--config` file's parameter
+    /// map, and `--param` values over it.
+    pub fn from_args(
+        ids: &[String],
+        params: &[String],
+        config: Option<&Path>,
+    ) -> anyhow::Result<Selection> {
+        let map = match config {
+            None => ParameterMap::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow!("--config: cannot read {}: {e}", path.display()))?;
+                let name = path.display().to_string();
+                let syntax = Syntax::for_file(&name, &text);
+                ParameterMap::from_file_text(&text, syntax, &name)
+                    .map_err(|e| anyhow!("--config: {e}"))?
+            }
+        };
+        Selection::new(ids, params, map)
+    }
+
+    pub fn new(
+        ids: &[String],
+        params: &[String],
+        mut map: ParameterMap,
+    ) -> anyhow::Result<Selection> {
         let chosen: Vec<&'static Control> = if ids.iter().all(|i| i.trim().is_empty()) {
             CATALOGUE.to_vec()
         } else {
@@ -46,7 +72,6 @@ impl Selection {
             }
             chosen
         };
-        let mut given: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
         for param in params {
             let Some((key, value)) = param.split_once('=') else {
                 bail!("--param {param:?}: expected CONTROL.KEY=VALUE, e.g. ECS.13.requiredTagKeys=team,env");
@@ -56,20 +81,18 @@ impl Selection {
             };
             let control = ecs_harden_core::catalogue::find(control_id)
                 .ok_or_else(|| anyhow!("--param {param:?}: no control {control_id:?}"))?;
-            given
-                .entry(control.id)
-                .or_default()
-                .insert(name.to_string(), value.to_string());
+            if !chosen.iter().any(|c| c.id == control.id) {
+                bail!(
+                    "--param for {}, which is not among the selected --controls",
+                    control.id
+                );
+            }
+            map.set(control, name, value);
         }
         let mut controls = Vec::with_capacity(chosen.len());
         for control in chosen {
-            let params = control
-                .params_from_strings(&given.remove(control.id).unwrap_or_default())
-                .map_err(|e| anyhow!("--param: {e}"))?;
+            let params = map.params(control).map_err(|e| anyhow!("--param: {e}"))?;
             controls.push((control, params));
-        }
-        if let Some(id) = given.keys().next() {
-            bail!("--param for {id}, which is not among the selected --controls");
         }
         Ok(Selection { controls })
     }

@@ -47,9 +47,14 @@ struct OutputArgs {
     /// Only these controls (comma-separated ids, e.g. ECS.4,HARDEN.1).
     #[arg(long, value_delimiter = ',')]
     controls: Vec<String>,
-    /// A rule parameter, CONTROL.KEY=VALUE (e.g. ECS.13.requiredTagKeys=team,env); repeatable.
+    /// A rule parameter, CONTROL.KEY=VALUE (e.g. ECS.13.requiredTagKeys=team,env); repeatable;
+    /// over the values of --config.
     #[arg(long = "param", value_name = "CONTROL.KEY=VALUE")]
     params: Vec<String>,
+    /// The organization's configuration file (YAML or JSON) whose `parameters` map, by control
+    /// id, the conformance packs and the gate use too (the CDK app's `configFile`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// In text output, list every verdict, not only the failures.
     #[arg(long)]
     all: bool,
@@ -187,7 +192,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Check(args) => {
-            let selection = check::Selection::new(&args.out.controls, &args.out.params)?;
+            let selection = check::Selection::from_args(
+                &args.out.controls,
+                &args.out.params,
+                args.out.config.as_deref(),
+            )?;
             let options = check::WalkOptions {
                 follow_symlinks: args.follow_symlinks,
             };
@@ -195,7 +204,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             write_report(&report, &args.out, args.verbose)
         }
         Command::Scan(args) => {
-            let selection = check::Selection::new(&args.out.controls, &args.out.params)?;
+            let selection = check::Selection::from_args(
+                &args.out.controls,
+                &args.out.params,
+                args.out.config.as_deref(),
+            )?;
             let target = scan::Target {
                 profile: args.profile,
                 regions: args.regions,

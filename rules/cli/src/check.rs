@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail};
-use ecs_harden_core::catalogue::{Control, CATALOGUE};
+use ecs_harden_core::catalogue::{Control, Severity, CATALOGUE};
 use ecs_harden_core::error::{Location, ParseError};
 use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::params::Params;
@@ -221,12 +221,21 @@ impl Report {
         t
     }
 
-    /// 2 on any error, else 1 when anything is NON_COMPLIANT, else 0.
-    pub fn exit_code(&self) -> u8 {
-        let totals = self.totals();
-        if totals.errors > 0 {
+    /// 2 on any error, else 1 when a NON_COMPLIANT result's control is of severity `fail_on`
+    /// or higher, else 0.
+    pub fn exit_code(&self, fail_on: Severity) -> u8 {
+        let failing = self
+            .files
+            .iter()
+            .flat_map(|file| &file.resources)
+            .flat_map(|resource| &resource.findings)
+            .any(|finding| {
+                finding.outcome.verdict == Verdict::NonCompliant
+                    && finding.control.severity >= fail_on
+            });
+        if self.totals().errors > 0 {
             2
-        } else if totals.non_compliant > 0 {
+        } else if failing {
             1
         } else {
             0

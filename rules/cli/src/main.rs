@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ecs_harden_core::catalogue::Severity;
 
 #[derive(Parser)]
 #[command(
@@ -19,7 +20,8 @@ use clap::{Parser, Subcommand, ValueEnum};
     version,
     about = "Check Amazon ECS resources against hardening controls",
     long_about = "Check Amazon ECS resources against hardening controls.\n\n\
-                  Exit status: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT, 2 usage or parse error."
+                  Exit status: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT (of the --fail-on \
+                  severity or higher), 2 usage or parse error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -64,6 +66,10 @@ struct OutputArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Exit 1 only when a NON_COMPLIANT result's control is of this severity or higher (the
+    /// report still lists every result).
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    fail_on: FailOn,
 }
 
 #[derive(clap::Args)]
@@ -156,6 +162,24 @@ pub enum Format {
     Json,
     Sarif,
     Junit,
+}
+
+/// The lowest control severity whose NON_COMPLIANT results fail the run.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Low,
+    Medium,
+    High,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -283,7 +307,7 @@ fn write_report(report: &check::Report, args: &OutputArgs, verbose: bool) -> any
         Format::Junit => output::junit::render(report),
     };
     write_out(args.output.as_ref(), &rendered)?;
-    Ok(report.exit_code())
+    Ok(report.exit_code(args.fail_on.severity()))
 }
 
 fn write_out(path: Option<&PathBuf>, rendered: &str) -> anyhow::Result<()> {

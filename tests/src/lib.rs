@@ -9,7 +9,7 @@ pub mod runtime_api;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -20,7 +20,7 @@ pub use runtime_api::{Reply, RuntimeApi};
 /// The central (delegated administrator) account: moto's account for static test credentials
 /// and the account of the Lambdas' own ARN.
 pub const OWN_ACCOUNT: &str = "123456789012";
-/// The member account the shared fixture events come from, reached through STS AssumeRole.
+/// The member account the fixture events come from, reached through STS AssumeRole.
 pub const FIXTURE_ACCOUNT: &str = "111122223333";
 /// A second member account.
 pub const MEMBER_ACCOUNT: &str = "444455556666";
@@ -33,17 +33,109 @@ pub fn workspace() -> PathBuf {
         .unwrap_or_default()
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
+/// The cargo that runs this process (`CARGO`, set by `cargo run` and `cargo test`), or the one
+/// on `PATH`, in the workspace root, with the environment a terminal would give it.
+///
+/// `cargo run` and `cargo test` hand the program the variables cargo sets for the crate being
+/// built (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` …). A nested cargo that inherited them would
+/// see a different environment than a terminal's cargo: build scripts that watch one of them
+/// (ring's watches `CARGO_MANIFEST_DIR`) would run again, and everything above them would be
+/// rebuilt, once here and once more at the next build from a terminal.
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(workspace());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_for_the_crate) {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Variables cargo sets while compiling and running a crate, as opposed to the ones a user sets
+/// to configure cargo (`CARGO_HOME`, `CARGO_TARGET_DIR`, `CARGO_BUILD_*` …).
+fn set_by_cargo_for_the_crate(name: &str) -> bool {
+    const EXACT: [&str; 9] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    const PREFIXES: [&str; 4] = [
+        "CARGO_PKG_",
+        "CARGO_BIN_EXE_",
+        "CARGO_CFG_",
+        "CARGO_FEATURE_",
+    ];
+    EXACT.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+}
+
+/// The workspace's target directory, as cargo itself resolves it (`CARGO_TARGET_DIR`,
+/// `build.target-dir` in a config file, or `<workspace>/target`): `target_directory` of
+/// `cargo metadata --format-version 1 --no-deps`, asked once per process. Every path under the
+/// target directory, in the tests and in `cargo xtask`, starts here.
+pub fn target_dir() -> anyhow::Result<PathBuf> {
+    static TARGET_DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    TARGET_DIR
+        .get_or_init(|| ask_cargo_for_target_dir().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
+fn ask_cargo_for_target_dir() -> anyhow::Result<PathBuf> {
+    let output = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run `cargo metadata` to find the target directory")?;
+    if !output.status.success() {
+        bail!(
+            "`cargo metadata --format-version 1 --no-deps` failed ({}) in {}",
+            output.status,
+            workspace().display()
+        );
+    }
+    let metadata: Value = serde_json::from_slice(&output.stdout)
+        .context("`cargo metadata` did not print a JSON document")?;
+    metadata["target_directory"]
+        .as_str()
         .map(PathBuf::from)
-        .map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                workspace().join(p)
+        .context("`cargo metadata` printed no target_directory")
+}
+
+/// Builds every binary of the workspace (the Lambdas, the gate, `ecs-harden`) into the target
+/// directory, once per process, so that a test or the demo runs what the sources say today,
+/// never a binary left over from an earlier build. Cargo releases its build-directory lock
+/// before `cargo test` runs the tests, so this nested build does not wait for the outer one;
+/// another cargo working in the same target directory (an editor's check, a second terminal)
+/// makes it wait, as cargo says on stderr.
+pub fn build_binaries() -> anyhow::Result<()> {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let started = std::time::Instant::now();
+            let status = cargo()
+                .args(["build", "--workspace", "--bins"])
+                .status()
+                .map_err(|e| format!("cannot run `cargo build --workspace --bins`: {e}"))?;
+            if !status.success() {
+                return Err(format!(
+                    "`cargo build --workspace --bins` failed ({status}); its errors are above"
+                ));
             }
+            eprintln!(
+                "built the workspace's binaries (cargo build --workspace --bins) in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         })
-        .unwrap_or_else(|| workspace().join("target"))
+        .clone()
+        .map_err(anyhow::Error::msg)
 }
 
 /// The moto server with the project's extension, stopped on drop.
@@ -275,10 +367,10 @@ impl Moto {
             .clone())
     }
 
-    /// The `ecs-harden` CLI (built by `cargo build --workspace --bins`) pointed at this
-    /// endpoint with the harness's credentials, nothing from the user's own AWS configuration.
-    pub fn cli(&self) -> Command {
-        let mut command = Command::new(Lambda::binary("ecs-harden"));
+    /// The `ecs-harden` CLI ([`Lambda::binary`]) pointed at this endpoint with the harness's
+    /// credentials, nothing from the user's own AWS configuration.
+    pub fn cli(&self) -> anyhow::Result<Command> {
+        let mut command = Command::new(Lambda::binary("ecs-harden")?);
         command
             .current_dir(workspace())
             .env_clear()
@@ -289,7 +381,7 @@ impl Moto {
             .env("AWS_REGION", REGION)
             .env("AWS_CONFIG_FILE", "/nonexistent")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
-        command
+        Ok(command)
     }
 
     /// Forgets recorded calls and evaluations but keeps moto's resources.
@@ -321,13 +413,23 @@ pub struct Lambda {
 }
 
 impl Lambda {
-    /// The binary of a `rules/<crate>` package, built by `cargo build --workspace --bins`.
-    pub fn binary(crate_name: &str) -> PathBuf {
-        target_dir().join("debug").join(crate_name)
+    /// The debug binary of a workspace package (a `rules/<crate>` Lambda, `gate`,
+    /// `ecs-harden`), built from today's sources first ([`build_binaries`]).
+    pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
+        build_binaries()?;
+        let binary = target_dir()?.join("debug").join(name);
+        if !binary.exists() {
+            bail!(
+                "{} does not exist after `cargo build --workspace --bins`: no workspace package \
+                 has a binary named {name:?}",
+                binary.display()
+            );
+        }
+        Ok(binary)
     }
 
     pub fn start(crate_name: &str, moto: &Moto, env: &[(&str, &str)]) -> anyhow::Result<Lambda> {
-        Self::start_binary(&Self::binary(crate_name), crate_name, &moto.url, env)
+        Self::start_binary(&Self::binary(crate_name)?, crate_name, &moto.url, env)
     }
 
     pub fn start_binary(
@@ -337,10 +439,7 @@ impl Lambda {
         env: &[(&str, &str)],
     ) -> anyhow::Result<Lambda> {
         if !binary.exists() {
-            bail!(
-                "{} is not built: run `cargo build --workspace --bins`",
-                binary.display()
-            );
+            bail!("{} does not exist", binary.display());
         }
         Self::start_program(binary, &[], name, endpoint, env)
     }

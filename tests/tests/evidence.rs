@@ -2,13 +2,14 @@
 //! organization, the central account's aggregator is read by `ecs-harden evidence`, and every
 //! format is compared with its golden file; the HTML page is rendered by headless Chromium.
 //!
-//! `UPDATE_GOLDEN=1 cargo test -p ecs-harden-e2e --test evidence` rewrites tests/golden/.
+//! `UPDATE_GOLDEN=1 cargo test -p ecs-harden-e2e --test evidence` rewrites tests/golden/ and then
+//! fails, so that the new files are reviewed before the test passes again.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ecs_harden_e2e::{
-    fargate_task_definition, http, scheduled_event, workspace, Lambda, Moto, Reply,
+    fargate_task_definition, http, scheduled_event, target_dir, workspace, Lambda, Moto, Reply,
     FIXTURE_ACCOUNT, MEMBER_ACCOUNT, OWN_ACCOUNT, REGION,
 };
 use serde_json::{json, Value};
@@ -154,34 +155,38 @@ fn report_evaluations(moto: &Moto) {
 fn evidence(moto: &Moto, args: &[&str]) -> (i32, String) {
     let output = moto
         .cli()
+        .unwrap()
         .arg("evidence")
         .args(args)
         .env("SOURCE_DATE_EPOCH", RECORDED_EPOCH.to_string())
         .output()
-        .expect("the ecs-harden binary is built by `cargo build --workspace --bins`");
+        .expect("run ecs-harden evidence");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     (output.status.code().unwrap_or(-1), stderr)
 }
 
 fn out_dir() -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"))
-        .join("tmp/evidence");
+    let dir = target_dir().unwrap().join("tmp/evidence");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-/// Compares `produced` with tests/golden/`name` (or rewrites it under UPDATE_GOLDEN=1).
-fn golden(name: &str, produced: &Path) {
+/// Compares `produced` with tests/golden/`name`. With `UPDATE_GOLDEN` set, rewrites the golden
+/// file instead and returns its path, so that the test can fail once every file is written: a
+/// run that rewrote goldens never passes.
+fn golden(name: &str, produced: &Path) -> Option<PathBuf> {
     let golden = workspace().join("tests/golden").join(name);
     let text = std::fs::read_to_string(produced).unwrap();
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden, &text).unwrap();
-        return;
+        return Some(golden);
     }
-    let expected = std::fs::read_to_string(&golden)
-        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", golden.display()));
+    let expected = std::fs::read_to_string(&golden).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (UPDATE_GOLDEN=1 cargo test -p ecs-harden-e2e --test evidence writes it)",
+            golden.display()
+        )
+    });
     if text != expected {
         let line = text
             .lines()
@@ -197,6 +202,7 @@ fn golden(name: &str, produced: &Path) {
             expected.lines().nth(line).unwrap_or("")
         );
     }
+    None
 }
 
 #[test]
@@ -228,6 +234,7 @@ fn evidence_from_the_aggregator_matches_the_golden_reports_and_renders() {
     )
     .unwrap();
     let dir = out_dir();
+    let mut rewritten = Vec::new();
     for (format, file) in [
         ("md", "evidence.md"),
         ("csv", "evidence.csv"),
@@ -247,7 +254,7 @@ fn evidence_from_the_aggregator_matches_the_golden_reports_and_renders() {
             ],
         );
         assert_eq!(code, 0, "{format}: {stderr}");
-        golden(file, &out);
+        rewritten.extend(golden(file, &out));
     }
 
     // The JSON agrees with what the Lambdas delivered: 5 controls × 2 accounts.
@@ -329,6 +336,17 @@ fn evidence_from_the_aggregator_matches_the_golden_reports_and_renders() {
     );
 
     render_in_chromium(&dir.join("evidence.html"), &dir.join("evidence-report.png"));
+
+    assert!(
+        rewritten.is_empty(),
+        "UPDATE_GOLDEN is set: rewrote {}; review the change (`git diff tests/golden`), then run \
+         the test again without UPDATE_GOLDEN",
+        rewritten
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }
 
 /// Headless Chromium (Debian's, installed by `cargo xtask setup`) loads the page: its DOM has

@@ -7,8 +7,8 @@
 //! resource is reported with different verdicts. Like Config, a failed invocation is invoked
 //! again (at most three times in all).
 //!
-//! The run writes its table to `target/tmp/reliability-table.md`, and the test fails when the
-//! outcome columns of the table in `docs/reliability.md` disagree with it.
+//! The run writes its table to `tmp/reliability-table.md` in the target directory, and the test
+//! fails when the outcome columns of the table in `docs/reliability.md` disagree with it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -223,7 +223,8 @@ fn run_scenario(
         },
     )
     .unwrap();
-    let lambda = Lambda::start_binary(&Lambda::binary(LAMBDA), LAMBDA, &proxy.url, &[]).unwrap();
+    let lambda =
+        Lambda::start_binary(&Lambda::binary(LAMBDA).unwrap(), LAMBDA, &proxy.url, &[]).unwrap();
     let started = Instant::now();
     let mut row = Row {
         fault: scenario.fault.name(),
@@ -427,9 +428,9 @@ fn every_fault_kind_delivers_everything_or_names_what_was_lost() {
         })
         .collect();
     let table = markdown(&rows);
-    let out = workspace().join("target/tmp");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("reliability-table.md"), &table).unwrap();
+    let written = target_dir().unwrap().join("tmp/reliability-table.md");
+    std::fs::create_dir_all(written.parent().unwrap()).unwrap();
+    std::fs::write(&written, &table).unwrap();
     println!("{table}");
 
     // The documented table must say what this run did (timing columns aside).
@@ -441,7 +442,9 @@ fn every_fault_kind_delivers_everything_or_names_what_was_lost() {
         .collect();
     let measured: Vec<Vec<String>> = rows.iter().map(Row::outcome_cells).collect();
     assert_eq!(
-        documented, measured,
-        "docs/reliability.md disagrees with this run; copy target/tmp/reliability-table.md into it"
+        documented,
+        measured,
+        "docs/reliability.md disagrees with this run; copy {} into it",
+        written.display()
     );
 }

@@ -127,7 +127,8 @@ fn five_thousand_resources_with_throttled_put_evaluations() {
 
     // The full run: everything delivered within the budget, or a clean stop naming the rest.
     let proxy = throttle_put_evaluations(&moto.address);
-    let lambda = Lambda::start_binary(&Lambda::binary(LAMBDA), LAMBDA, &proxy.url, &[]).unwrap();
+    let lambda =
+        Lambda::start_binary(&Lambda::binary(LAMBDA).unwrap(), LAMBDA, &proxy.url, &[]).unwrap();
     let event = scheduled_event(
         RULE,
         "load-full",
@@ -226,7 +227,7 @@ fn five_thousand_resources_with_throttled_put_evaluations() {
     .unwrap();
     let proxy = throttle_put_evaluations(&slow.address);
     let lambda = Lambda::start_binary(
-        &Lambda::binary(CLUSTER_LAMBDA),
+        &Lambda::binary(CLUSTER_LAMBDA).unwrap(),
         CLUSTER_LAMBDA,
         &proxy.url,
         &[],

@@ -3,11 +3,11 @@
 
 use ecs_harden_e2e::{Moto, REGION};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the CLI against moto; returns (exit code, stdout, stderr).
 fn scan(moto: &Moto, args: &[&str]) -> (i32, String, String) {
-    let output = moto.cli().arg("scan").args(args).output().unwrap();
+    let output = moto.cli().unwrap().arg("scan").args(args).output().unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -20,25 +20,37 @@ fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
     let moto = Moto::start().unwrap();
     // 345 families (every 9th privileged), 15 of them with an older ACTIVE revision.
     let mut privileged = BTreeMap::new();
+    let mut revisions: usize = 0;
     for i in 0..345 {
         let family = format!("scan-{i:03}");
         if i < 15 {
             moto.register_task_definition(&family, true).unwrap();
+            revisions += 1;
         }
         let td = moto.register_task_definition(&family, i % 9 == 0).unwrap();
+        revisions += 1;
         privileged.insert(
             td["taskDefinitionArn"].as_str().unwrap().to_string(),
             i % 9 == 0,
         );
     }
-    // 4 clusters, 150 services in three of them, 1 capacity provider: 500 resources.
+    // 4 clusters, 150 services in three of them, 1 capacity provider.
     let (subnets, group) = moto.default_network("testing").unwrap();
     let service_td = privileged.keys().next().unwrap().clone();
     let mut public = BTreeMap::new();
+    let mut clusters = BTreeSet::new();
+    let mut services_per_cluster: BTreeMap<String, usize> = BTreeMap::new();
     for c in 0..4 {
         let cluster = format!("cluster-{c}");
-        moto.ecs("CreateCluster", json!({"clusterName": cluster}))
+        let created = moto
+            .ecs("CreateCluster", json!({"clusterName": cluster}))
             .unwrap();
+        clusters.insert(
+            created["cluster"]["clusterName"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
         if c == 3 {
             continue;
         }
@@ -68,15 +80,22 @@ fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
                     .to_string(),
                 enabled,
             );
+            *services_per_cluster.entry(cluster.clone()).or_default() += 1;
         }
     }
-    moto.ecs(
+    let provider = moto.ecs(
         "CreateCapacityProvider",
         json!({"name": "batch-asg", "autoScalingGroupProvider": {
             "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1a2b3c4d:autoScalingGroupName/batch",
             "managedTerminationProtection": "DISABLED"}}),
     )
     .unwrap();
+    let providers = BTreeSet::from([provider["capacityProvider"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string()]);
+    let registered = privileged.len() + public.len() + clusters.len() + providers.len();
+    assert_eq!(registered, 500, "the scenario this test is named after");
     moto.reset_calls().unwrap();
 
     let started = std::time::Instant::now();
@@ -100,17 +119,28 @@ fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
             .or_default()
             .push(r);
     }
-    let count = |t: &str| resources.keys().filter(|(rt, _)| *rt == t).count();
+    // Exactly what was registered, each resource once: the latest revision of each family,
+    // every service, cluster and capacity provider (Config's ids: ARNs, names for clusters and
+    // capacity providers).
+    let scanned = |t: &str| -> BTreeSet<String> {
+        resources
+            .keys()
+            .filter(|(rt, _)| *rt == t)
+            .map(|(_, id)| id.to_string())
+            .collect()
+    };
     assert_eq!(
-        count("AWS::ECS::TaskDefinition"),
-        345,
+        scanned("AWS::ECS::TaskDefinition"),
+        privileged.keys().cloned().collect::<BTreeSet<_>>(),
         "latest revisions only"
     );
-    assert_eq!(count("AWS::ECS::Service"), 150);
-    assert_eq!(count("AWS::ECS::Cluster"), 4);
-    let providers = count("AWS::ECS::CapacityProvider");
-    assert!(providers >= 1, "the capacity provider is scanned");
-    assert_eq!(345 + 150 + 4 + 1, 500);
+    assert_eq!(
+        scanned("AWS::ECS::Service"),
+        public.keys().cloned().collect::<BTreeSet<_>>()
+    );
+    assert_eq!(scanned("AWS::ECS::Cluster"), clusters);
+    assert_eq!(scanned("AWS::ECS::CapacityProvider"), providers);
+    assert_eq!(resources.len(), registered);
 
     // Every resource got every control of its type; verdicts match what was registered.
     let verdict = |t: &str, id: &str, control: &str| -> String {
@@ -154,23 +184,34 @@ fn scanning_500_resources_describes_each_once_in_the_largest_batches() {
         assert_eq!(found.len(), per_type(t), "{t} {id}: one result per control");
     }
 
-    // Exactly the describes the batching rules give.
-    assert_eq!(moto.count("DescribeTaskDefinition").unwrap(), 345);
-    assert_eq!(moto.count("DescribeClusters").unwrap(), 1, "≤ 100 per call");
+    // Exactly the describes the batching rules give for what was registered.
+    assert_eq!(
+        moto.count("DescribeTaskDefinition").unwrap(),
+        privileged.len(),
+        "one per family: its latest revision"
+    );
+    assert_eq!(
+        moto.count("DescribeClusters").unwrap(),
+        clusters.len().div_ceil(100),
+        "≤ 100 per call"
+    );
     assert_eq!(
         moto.count("DescribeServices").unwrap(),
-        15,
-        "3 clusters × 50 services, 10 per call"
+        services_per_cluster
+            .values()
+            .map(|n| n.div_ceil(10))
+            .sum::<usize>(),
+        "per cluster, 10 services per call"
     );
     assert_eq!(moto.count("DescribeCapacityProviders").unwrap(), 1);
     assert_eq!(
         moto.count("ListTaskDefinitions").unwrap(),
-        4,
-        "360 ARNs, pages of 100"
+        revisions.div_ceil(100),
+        "{revisions} ARNs, pages of 100"
     );
     let list_services = moto.count("ListServices").unwrap();
     assert!(
-        (4..=8).contains(&list_services),
+        (clusters.len()..=2 * clusters.len()).contains(&list_services),
         "one or two pages per cluster: {list_services}"
     );
 }
@@ -234,6 +275,7 @@ fn scan_rides_out_throttling_and_names_the_region_in_every_output() {
     // An unreachable endpoint is an error (exit 2) with the operation named, not a hang.
     let output = moto
         .cli()
+        .unwrap()
         .args(["scan", "--region", REGION, "--format", "json"])
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .output()

@@ -3,18 +3,21 @@
 //! runs every control's real Config rule Lambda over the account (periodic event), prints the
 //! compliance table the AWS Config console would show, scans the same account live with
 //! `ecs-harden scan`, writes the organization's evidence report with `ecs-harden evidence`
-//! (target/demo/evidence.{md,html}), stops the endpoint, then checks the example files with
-//! `ecs-harden check`.
+//! (`demo/evidence.{md,html}` in the target directory), stops the endpoint, then checks the
+//! example files with `ecs-harden check`. Every binary comes from the target directory cargo
+//! names (`CARGO_TARGET_DIR` included), built from today's sources first.
 
 use std::collections::BTreeMap;
 use std::process::Command;
 
 use anyhow::{bail, Context};
 use ecs_harden_core::catalogue::CATALOGUE;
-use ecs_harden_e2e::{http, scheduled_event, Lambda, Moto, Reply, OWN_ACCOUNT, REGION};
+use ecs_harden_e2e::{
+    build_binaries, http, scheduled_event, Lambda, Moto, Reply, OWN_ACCOUNT, REGION,
+};
 use serde_json::{json, Value};
 
-use crate::{cargo, root, setup, step};
+use crate::{project_root, setup, target_dir, timed};
 
 fn seed(moto: &Moto, account: &Value) -> anyhow::Result<usize> {
     let mut created = 0;
@@ -72,12 +75,13 @@ fn compliance(moto: &Moto, rule: &str) -> anyhow::Result<Vec<Value>> {
 
 pub fn run() -> anyhow::Result<()> {
     setup()?;
-    step(
-        "build the Lambdas and ecs-harden",
-        cargo().args(["build", "--quiet", "--workspace", "--bins"]),
+    timed(
+        "build the Lambdas and ecs-harden (cargo build --workspace --bins)",
+        build_binaries,
     )?;
+    let binary = Lambda::binary("ecs-harden")?;
     let account: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/harness/demo-account.json"))
+        &std::fs::read_to_string(project_root().join("tests/harness/demo-account.json"))
             .context("cannot read tests/harness/demo-account.json")?,
     )?;
     let moto = Moto::start()?;
@@ -152,12 +156,12 @@ pub fn run() -> anyhow::Result<()> {
     }
     let put_calls = moto.count("PutEvaluations")?;
 
-    let binary = root().join("target/debug/ecs-harden");
     println!(
-        "\n==> ecs-harden scan --region {REGION}  (the same account live through the ECS API, before any rule is deployed)\n"
+        "\n==> {} scan --region {REGION}  (the same account live through the ECS API, before any rule is deployed)\n",
+        binary.display()
     );
     let status = moto
-        .cli()
+        .cli()?
         .args(["scan", "--region", REGION])
         .status()
         .with_context(|| format!("cannot run {}", binary.display()))?;
@@ -183,12 +187,12 @@ pub fn run() -> anyhow::Result<()> {
             },
         }),
     )?;
-    let out = root().join("target/demo");
+    let out = target_dir()?.join("demo");
     std::fs::create_dir_all(&out)?;
     for (format, file) in [("md", "evidence.md"), ("html", "evidence.html")] {
         let path = out.join(file);
         let status = moto
-            .cli()
+            .cli()?
             .args(["evidence", "--format", format, "--out"])
             .arg(&path)
             .status()
@@ -211,9 +215,12 @@ pub fn run() -> anyhow::Result<()> {
         bail!("some rule invocations failed:\n{}", failures.join("\n"));
     }
 
-    println!("\n==> ecs-harden check examples/  (files in CI, no AWS at all)\n");
+    println!(
+        "\n==> {} check examples/  (files in CI, no AWS at all)\n",
+        binary.display()
+    );
     let status = Command::new(&binary)
-        .current_dir(root())
+        .current_dir(project_root())
         .args(["check", "examples"])
         .status()
         .with_context(|| format!("cannot run {}", binary.display()))?;

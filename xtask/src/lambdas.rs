@@ -1,6 +1,7 @@
 //! `cargo xtask build-lambdas [--arch arm64|x86_64] [--control ID..]`: release builds of the
 //! Lambdas with cargo-lambda (Zig as the cross linker), packaged as byte-for-byte reproducible
-//! zips (fixed timestamps, one `bootstrap` entry, fixed compression) in `target/lambda-zips/`.
+//! zips (fixed timestamps, one `bootstrap` entry, fixed compression) in `lambda-zips/<arch>/` of
+//! the target directory.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,24 +11,10 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use ecs_harden_core::catalogue::{self, CATALOGUE};
 
-use crate::{root, setup, step};
-
-/// The architectures Lambda runs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Arch {
-    Arm64,
-    X86_64,
-}
+use crate::flags::{self, Arch};
+use crate::{prerequisites, project_root, setup, shown, step, target_dir};
 
 impl Arch {
-    fn parse(text: &str) -> anyhow::Result<Arch> {
-        match text {
-            "arm64" | "aarch64" => Ok(Arch::Arm64),
-            "x86_64" | "amd64" => Ok(Arch::X86_64),
-            other => bail!("--arch {other:?}: expected arm64 or x86_64"),
-        }
-    }
-
     pub fn rust_target(self) -> &'static str {
         match self {
             Arch::Arm64 => "aarch64-unknown-linux-gnu",
@@ -50,9 +37,9 @@ impl Arch {
     }
 }
 
-/// Where the zips go.
-pub fn zip_dir(arch: Arch) -> PathBuf {
-    root().join("target/lambda-zips").join(arch.name())
+/// Where the zips go: `lambda-zips/<arch>` in the target directory.
+pub fn zip_dir(arch: Arch) -> anyhow::Result<PathBuf> {
+    Ok(target_dir()?.join("lambda-zips").join(arch.name()))
 }
 
 /// The gate Lambda's crate (`rules/gate`).
@@ -62,7 +49,7 @@ pub const GATE_CRATE: &str = "gate";
 const CARGO_LAMBDA: &str = "cargo-lambda==1.9.2";
 
 fn venv_bin() -> PathBuf {
-    root().join(".venv/bin")
+    project_root().join(".venv/bin")
 }
 
 /// rustup target and cargo-lambda, installed when missing.
@@ -117,36 +104,19 @@ pub fn reproducible_zip(binary: &Path, out: &Path) -> anyhow::Result<u64> {
     Ok(data.len() as u64)
 }
 
-pub fn run(args: &[String]) -> anyhow::Result<()> {
-    let mut arch = Arch::Arm64;
-    let mut controls = Vec::new();
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--arch" => arch = Arch::parse(iter.next().map(String::as_str).unwrap_or_default())?,
-            "--control" => {
-                let mut any = false;
-                for id in iter.by_ref().take_while(|a| !a.starts_with("--")) {
-                    any = true;
-                    controls.push(
-                        catalogue::find(id)
-                            .with_context(|| format!("--control: no control {id:?}"))?,
-                    );
-                }
-                if !any {
-                    bail!("--control needs at least one control id");
-                }
-            }
-            other => bail!("unknown argument {other:?}: cargo xtask build-lambdas [--arch arm64|x86_64] [--control ID..]"),
-        }
+pub fn run(args: &flags::BuildLambdas) -> anyhow::Result<()> {
+    let mut crates = Vec::new();
+    for id in &args.controls {
+        let control =
+            catalogue::find(id).with_context(|| format!("--control: no control {id:?}"))?;
+        crates.push(control.crate_name());
     }
-    let mut crates: Vec<String> = controls.iter().map(|c| c.crate_name()).collect();
     if crates.is_empty() {
         // Everything: one Lambda per control, plus the gate.
         crates = CATALOGUE.iter().map(|c| c.crate_name()).collect();
         crates.push(GATE_CRATE.to_string());
     }
-    build(arch, &crates)
+    build(args.arch, &crates)
 }
 
 /// Builds and zips the given crates, printing a progress line per crate and a size table.
@@ -168,7 +138,7 @@ pub fn build(arch: Arch, crates: &[String]) -> anyhow::Result<()> {
             arch.name()
         );
         let status = Command::new(venv_bin().join("cargo-lambda"))
-            .current_dir(root())
+            .current_dir(project_root())
             .env("PATH", &path)
             .args([
                 "lambda",
@@ -183,16 +153,17 @@ pub fn build(arch: Arch, crates: &[String]) -> anyhow::Result<()> {
         if !status.success() {
             bail!("cargo lambda build of {name} failed ({status})");
         }
-        // cargo-lambda leaves each function's executable as target/lambda/<bin>/bootstrap.
-        let binary = root().join("target/lambda").join(name).join("bootstrap");
-        let zip = zip_dir(arch).join(format!("{name}.zip"));
+        // cargo-lambda leaves each function's executable as lambda/<bin>/bootstrap in the
+        // target directory.
+        let binary = target_dir()?.join("lambda").join(name).join("bootstrap");
+        let zip = zip_dir(arch)?.join(format!("{name}.zip"));
         let size = reproducible_zip(&binary, &zip)?;
         let binary_size = std::fs::metadata(&binary)?.len();
         println!(
             "[{}/{}] {name}: {} ({:.1} MB zipped, {:.1} MB binary) in {:.0}s",
             index + 1,
             crates.len(),
-            zip.strip_prefix(root()).unwrap_or(&zip).display(),
+            shown(&zip),
             size as f64 / 1e6,
             binary_size as f64 / 1e6,
             crate_started.elapsed().as_secs_f64()
@@ -206,10 +177,7 @@ pub fn build(arch: Arch, crates: &[String]) -> anyhow::Result<()> {
     println!(
         "\n{} zips in {} ({}), {:.0}s",
         sizes.len(),
-        zip_dir(arch)
-            .strip_prefix(root())
-            .unwrap_or(&zip_dir(arch))
-            .display(),
+        shown(&zip_dir(arch)?),
         arch.name(),
         started.elapsed().as_secs_f64()
     );
@@ -221,24 +189,6 @@ pub fn build(arch: Arch, crates: &[String]) -> anyhow::Result<()> {
         bail!("zips over the 4 MB budget: {over:?}");
     }
     Ok(())
-}
-
-/// Where Debian's `libc6-arm64-cross` puts the aarch64 loader and libc for qemu-user.
-const ARM64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
-
-/// qemu-aarch64 and an aarch64 libc, from Debian's packages when missing.
-fn qemu() -> anyhow::Result<PathBuf> {
-    let found = |name: &str| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|candidate| candidate.exists())
-        })
-    };
-    if found("qemu-aarch64").is_none() || !Path::new(ARM64_SYSROOT).join("lib").exists() {
-        crate::apt_install(&["qemu-user", "libc6-arm64-cross"])?;
-    }
-    found("qemu-aarch64").context("qemu-aarch64 is still missing after installing qemu-user")
 }
 
 fn unzip_bootstrap(zip_path: &Path, out: &Path) -> anyhow::Result<()> {
@@ -265,11 +215,11 @@ pub fn packaging_test() -> anyhow::Result<()> {
 
     let control = catalogue::find("ECS.4").context("ECS.4 is in the catalogue")?;
     let name = control.crate_name();
-    let zip = zip_dir(Arch::Arm64).join(format!("{name}.zip"));
+    let zip = zip_dir(Arch::Arm64)?.join(format!("{name}.zip"));
     build(Arch::Arm64, std::slice::from_ref(&name))?;
     let first = std::fs::read(&zip)?;
     // Force cargo to compile and link the crate again before the second build.
-    let main = root().join("rules").join(&name).join("src/main.rs");
+    let main = project_root().join("rules").join(&name).join("src/main.rs");
     std::fs::File::options()
         .write(true)
         .open(&main)?
@@ -288,9 +238,9 @@ pub fn packaging_test() -> anyhow::Result<()> {
         first.len()
     );
 
-    let qemu = qemu()?;
-    let bootstrap = root()
-        .join("target/lambda-smoke")
+    let qemu = prerequisites::qemu()?;
+    let bootstrap = target_dir()?
+        .join("lambda-smoke")
         .join(&name)
         .join("bootstrap");
     unzip_bootstrap(&zip, &bootstrap)?;
@@ -302,7 +252,7 @@ pub fn packaging_test() -> anyhow::Result<()> {
     let bootstrap_text = bootstrap.display().to_string();
     let lambda = Lambda::start_program(
         &qemu,
-        &["-L", ARM64_SYSROOT, &bootstrap_text],
+        &["-L", prerequisites::ARM64_SYSROOT, &bootstrap_text],
         &name,
         &moto.url,
         &[],

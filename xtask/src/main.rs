@@ -1,164 +1,117 @@
-//! `cargo xtask`: the project's tasks, in Rust instead of shell scripts.
-//!
-//! - `cargo xtask test`: everything CI runs (format, lints, all tests, generated files fresh).
-//! - `cargo xtask demo`: check the shipped examples, no AWS account needed.
-//! - `cargo xtask codegen [--check]`: regenerate (or verify) files derived from the catalogue.
+//! `cargo xtask`: the project's tasks, in Rust instead of shell scripts. The tasks and their
+//! flags are declared in `flags.rs`; `cargo xtask help` lists them.
 
 mod bench;
 mod codegen;
 mod demo;
+mod deny;
+mod flags;
 mod lambdas;
-mod licenses;
 mod packs;
+mod prerequisites;
 mod scaffold;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use clap::Parser;
+
+use flags::{Task, Xtask};
 
 fn main() {
-    if let Err(e) = run() {
+    let flags = Xtask::parse();
+    if let Err(e) = run(flags.task) {
         eprintln!("xtask: error: {e:#}");
         std::process::exit(1);
     }
 }
 
-fn run() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let task = args.first().map(String::as_str).unwrap_or("help");
-    let rest = &args[args.len().min(1)..];
+fn run(task: Task) -> anyhow::Result<()> {
     match task {
-        "test" => test(rest),
-        "setup" => setup().and_then(|()| browser()),
-        "demo" => demo::run(),
-        "codegen" => codegen::run(rest.iter().any(|a| a == "--check")),
-        "new-control" => scaffold::run(rest),
-        "build-lambdas" => lambdas::run(rest),
-        "lambda-smoke" => lambdas::packaging_test(),
-        "deploy" => deploy(rest),
-        "bench" => bench::run(),
-        "help" | "--help" | "-h" => {
-            println!(
-                "cargo xtask <task>\n\n\
-                 tasks:\n  \
-                 test              fmt --check, clippy -D warnings, every test, generated files fresh\n  \
-                 setup             .venv with moto and cfn-lint, Debian's chromium (test does this too)\n  \
-                 demo              every control's Config rule Lambda over a local AWS endpoint, then check examples/\n  \
-                 codegen [--check] regenerate files derived from the catalogue (--check: fail if stale)\n  \
-                 build-lambdas [--arch arm64|x86_64] [--control ID..]\n                   \
-                 release zips of the Lambdas (cargo-lambda), reproducible, in target/lambda-zips/\n  \
-                 lambda-smoke      ECS.4's arm64 zip twice (identical bytes) and run under qemu-aarch64 (part of test)\n  \
-                 deploy [-c KEY=VALUE..]  build-lambdas, then cdk deploy --all (see docs/deploy.md)\n  \
-                 new-control ID    scaffold a control (its Lambda crate; for a new id, the source file too)\n  \
-                 bench             ecs-harden vs cfn-guard, checkov and a boto3 Lambda; writes docs/benchmarks.md"
-            );
-            Ok(())
-        }
-        other => bail!("unknown task {other:?}; try `cargo xtask help`"),
+        Task::Test => test::run(),
+        Task::Setup => prerequisites::install(),
+        Task::Demo => demo::run(),
+        Task::Codegen { check } => codegen::run(if check {
+            codegen::Mode::Check
+        } else {
+            codegen::Mode::Overwrite
+        }),
+        Task::NewControl(args) => scaffold::run(&args),
+        Task::BuildLambdas(args) => lambdas::run(&args),
+        Task::LambdaSmoke => lambdas::packaging_test(),
+        Task::Deploy(args) => deploy(&args),
+        Task::Bench => bench::run(),
     }
 }
 
 /// The workspace root.
-pub fn root() -> PathBuf {
+pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
 }
 
-pub fn cargo() -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.current_dir(root());
-    command
+/// The workspace's target directory, as cargo resolves it (`CARGO_TARGET_DIR` included); the
+/// one function every path under it starts from, shared with the end-to-end harness.
+pub fn target_dir() -> anyhow::Result<PathBuf> {
+    ecs_harden_e2e::target_dir()
 }
 
-pub fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
+/// `path` relative to the workspace root when it is inside it, for messages.
+pub fn shown(path: &Path) -> String {
+    path.strip_prefix(project_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The cargo running this task, in the workspace root.
+pub fn cargo() -> Command {
+    ecs_harden_e2e::cargo()
+}
+
+/// The steps run so far in this process: (name, seconds).
+static STEPS: Mutex<Vec<(String, f64)>> = Mutex::new(Vec::new());
+
+/// Runs `work` as a named step: a line before, a line with its time after, and its time kept
+/// for the summary of `cargo xtask test`.
+pub fn timed<T>(name: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     let started = Instant::now();
     println!("==> {name}");
-    let status = command
-        .status()
-        .with_context(|| format!("cannot start {name}"))?;
-    if !status.success() {
-        bail!("{name} failed ({status})");
+    let value = work().with_context(|| format!("{name} failed"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!("==> {name}: ok ({seconds:.1}s)");
+    if let Ok(mut steps) = STEPS.lock() {
+        steps.push((name.to_string(), seconds));
     }
-    println!("==> {name}: ok ({:.1}s)", started.elapsed().as_secs_f64());
-    Ok(())
+    Ok(value)
 }
 
-fn test(_args: &[String]) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let shared = root().join("../shared/fixtures");
-    if !shared.is_dir() {
-        bail!(
-            "the shared fixtures are missing: expected {} beside the checkout",
-            shared.display()
-        );
-    }
-    setup()?;
-    browser()?;
-    step(
-        "cargo fmt --check",
-        cargo().args(["fmt", "--all", "--", "--check"]),
-    )?;
-    step(
-        "cargo clippy -D warnings",
-        cargo().args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-    )?;
-    println!("==> generated files are fresh");
-    codegen::run(true)?;
-    licenses::check(&root())?;
-    step(
-        "cargo build --workspace --bins (the Lambdas the end-to-end tests run)",
-        cargo().args(["build", "--workspace", "--bins"]),
-    )?;
-    step(
-        "cargo test (unit, integration, fixtures, CLI, end-to-end, benchmark smoke run)",
-        cargo().args(["test", "--workspace", "--all-targets"]),
-    )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let counts = target.join("tmp/fixture-cases-per-control.txt");
-    match std::fs::read_to_string(&counts) {
-        Ok(text) => print!("==> {text}"),
-        Err(e) => bail!(
-            "{} was not written by the fixture test: {e}",
-            counts.display()
-        ),
-    }
-    let cdk = root().join("cdk");
-    npm_ci(&cdk)?;
-    step(
-        "npm test (cdk: tsc, cdk synth, node:test, cdk-nag, cfn-lint)",
-        Command::new("npm")
-            .current_dir(&cdk)
-            .arg("test")
-            .env("CFN_LINT", root().join(".venv/bin/cfn-lint")),
-    )?;
-    println!("==> Lambda packaging: arm64 release zip of ECS.4, reproducibility, qemu smoke run");
-    lambdas::packaging_test()?;
-    step(
-        "cargo test --doc",
-        cargo().args(["test", "--workspace", "--doc"]),
-    )?;
-    println!(
-        "xtask test: all steps passed in {:.0}s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
+/// Runs a command as a named step; fails when it cannot start or exits unsuccessfully.
+pub fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
+    timed(name, || {
+        let status = command
+            .status()
+            .with_context(|| format!("cannot start {:?}", command.get_program()))?;
+        if !status.success() {
+            bail!("exit status {status}");
+        }
+        Ok(())
+    })
 }
 
-/// The Python venv with moto (the local AWS endpoint of the end-to-end tests), created or
-/// refreshed when `tests/harness/requirements.txt` changed.
+/// The steps timed so far, in order.
+pub fn step_times() -> Vec<(String, f64)> {
+    STEPS.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+/// The Python venv with moto (the local AWS endpoint of the end-to-end tests) and cfn-lint,
+/// created or refreshed when `tests/harness/requirements.txt` changed.
 pub fn setup() -> anyhow::Result<()> {
     python_venv(".venv", "tests/harness/requirements.txt", "moto, cfn-lint")
 }
@@ -166,8 +119,8 @@ pub fn setup() -> anyhow::Result<()> {
 /// A venv `name` in the workspace root with the pinned `requirements` installed, created or
 /// refreshed only when the requirements file changed since the last install.
 pub fn python_venv(name: &str, requirements: &str, what: &str) -> anyhow::Result<()> {
-    let venv = root().join(name);
-    let path = root().join(requirements);
+    let venv = project_root().join(name);
+    let path = project_root().join(requirements);
     let wanted = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let stamp = venv.join(".requirements.installed");
@@ -176,17 +129,18 @@ pub fn python_venv(name: &str, requirements: &str, what: &str) -> anyhow::Result
         return Ok(());
     }
     if !venv.join("bin/python").exists() {
+        prerequisites::python_with_venv()?;
         step(
             &format!("python3 -m venv {name}"),
             Command::new("python3")
-                .current_dir(root())
+                .current_dir(project_root())
                 .args(["-m", "venv", name]),
         )?;
     }
     step(
         &format!("pip install -r {requirements} ({what})"),
         Command::new(venv.join("bin/pip"))
-            .current_dir(root())
+            .current_dir(project_root())
             .args([
                 "install",
                 "--quiet",
@@ -199,56 +153,40 @@ pub fn python_venv(name: &str, requirements: &str, what: &str) -> anyhow::Result
     Ok(())
 }
 
-/// Headless Chromium (Debian's package) for the test that renders the HTML evidence report.
-pub fn browser() -> anyhow::Result<()> {
-    if Path::new("/usr/bin/chromium").exists() {
-        println!("==> chromium: installed");
-        return Ok(());
-    }
-    apt_install(&["chromium"])
-}
-
-/// `apt-get install` of Debian packages the tests need.
-pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
-    step(
-        "apt-get update",
-        Command::new("apt-get").args(["update", "-qq"]),
-    )?;
-    step(
-        &format!("apt-get install {}", packages.join(" ")),
-        Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends"])
-            .args(packages)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
-}
-
 /// `cargo xtask deploy`: every zip, then the CDK app (central stacks, StackSets), with the
 /// user's own `-c key=value` context passed through.
-fn deploy(args: &[String]) -> anyhow::Result<()> {
-    lambdas::run(&[])?;
-    let cdk = root().join("cdk");
+fn deploy(args: &flags::Deploy) -> anyhow::Result<()> {
+    lambdas::run(&flags::BuildLambdas {
+        arch: flags::Arch::Arm64,
+        controls: Vec::new(),
+    })?;
+    prerequisites::node()?;
+    let cdk = project_root().join("cdk");
     npm_ci(&cdk)?;
-    step(
-        "cdk deploy --all",
-        Command::new("npx")
-            .current_dir(&cdk)
-            .args([
-                "cdk",
-                "deploy",
-                "--all",
-                "--no-notices",
-                "--no-version-reporting",
-                "--no-lookups",
-                "-c",
-                r#"lambdaCode={"zipDir":"../target/lambda-zips/arm64"}"#,
-            ])
-            .args(args),
-    )
+    let lambda_code = serde_json::json!({
+        "zipDir": lambdas::zip_dir(flags::Arch::Arm64)?.display().to_string(),
+    });
+    let mut command = Command::new("npx");
+    command
+        .current_dir(&cdk)
+        .args([
+            "cdk",
+            "deploy",
+            "--all",
+            "--no-notices",
+            "--no-version-reporting",
+            "--no-lookups",
+            "-c",
+        ])
+        .arg(format!("lambdaCode={lambda_code}"));
+    for context in &args.context {
+        command.args(["-c", context]);
+    }
+    step("cdk deploy --all", &mut command)
 }
 
 /// Installs the CDK app's locked dependencies.
-fn npm_ci(cdk: &std::path::Path) -> anyhow::Result<()> {
+pub fn npm_ci(cdk: &Path) -> anyhow::Result<()> {
     step(
         "npm ci (cdk)",
         Command::new("npm")

@@ -409,7 +409,7 @@ mod tests {
     use serde_yaml::Value;
 
     use super::*;
-    use crate::root;
+    use crate::project_root;
 
     /// AWS limits for a conformance pack (`CONTROLS.md`, "Conformance pack limits").
     const MAX_RULES: usize = 130;
@@ -558,7 +558,6 @@ mod tests {
                 "{path}: rules differ from the catalogue's mapping"
             );
 
-            let parameters = mapping(&pack, "Parameters", path);
             for (name, properties) in &found {
                 let control = ecs_harden_core::catalogue::find(name).expect("a catalogue rule");
                 let what = format!("{path} {name}");
@@ -650,7 +649,8 @@ mod tests {
                     .collect();
                 assert_eq!(scope, [control.resource_type().aws_name()], "{what}: scope");
 
-                // Every rule parameter, from a pack parameter defaulting to the catalogue's.
+                // Every rule parameter: the catalogue's names, each from a pack parameter
+                // defaulting to the catalogue's default (checked below).
                 let keys: BTreeSet<&str> = properties
                     .get("InputParameters")
                     .and_then(Value::as_mapping)
@@ -658,19 +658,171 @@ mod tests {
                     .unwrap_or_default();
                 let declared: BTreeSet<&str> = control.params.iter().map(|p| p.name).collect();
                 assert_eq!(keys, declared, "{what}: InputParameters keys");
+            }
+        }
+    }
+
+    /// The pack parameter a rule parameter reads: `Ref: X`, or, for a parameter the rule may
+    /// go without, `Fn::If: [C, Ref: X, Ref: AWS::NoValue]` where condition C says "X is not
+    /// empty". Followed through the parsed YAML, not computed the way the generator names it.
+    fn referenced_parameter(pack: &Value, value: &Value, what: &str) -> (String, bool) {
+        if let Some(name) = value.get("Ref").and_then(Value::as_str) {
+            return (name.to_string(), false);
+        }
+        let branches = value
+            .get("Fn::If")
+            .and_then(Value::as_sequence)
+            .unwrap_or_else(|| panic!("{what}: neither Ref nor Fn::If: {value:?}"));
+        let [condition, then, otherwise] = branches.as_slice() else {
+            panic!("{what}: Fn::If takes three arguments: {branches:?}");
+        };
+        let name = text(then, &["Ref"], what).to_string();
+        assert_eq!(text(otherwise, &["Ref"], what), "AWS::NoValue", "{what}");
+        let condition = condition
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: the condition is not a name"));
+        let expected: Value = serde_yaml::from_str(&format!(
+            "Fn::Not:\n- Fn::Equals:\n  - ''\n  - Ref: {name}\n"
+        ))
+        .expect("YAML");
+        assert_eq!(
+            mapping(pack, "Conditions", what).get(condition),
+            Some(&expected),
+            "{what}: condition {condition} must say that {name} is not empty"
+        );
+        (name, true)
+    }
+
+    #[test]
+    fn rule_parameters_come_from_pack_parameters_with_the_catalogue_defaults() {
+        for framework in all_packs() {
+            let path = pack_path(framework);
+            let pack = parsed(framework);
+            let parameters = mapping(&pack, "Parameters", path);
+            let mut used = BTreeSet::new();
+            for (id, properties) in rules(&pack, path) {
+                let name = text(&properties, &["ConfigRuleName"], &id);
+                let control = ecs_harden_core::catalogue::find(name)
+                    .unwrap_or_else(|| panic!("{path}: {name} is no catalogue rule"));
                 for param in control.params {
-                    let input = parameter_name(control, param);
+                    let what = format!("{path} {name} {}", param.name);
+                    let value = &properties["InputParameters"][param.name];
+                    let (input, optional) = referenced_parameter(&pack, value, &what);
+                    assert_eq!(
+                        optional,
+                        param.default.is_empty(),
+                        "{what}: only a parameter whose catalogue default is empty is left out"
+                    );
                     let spec = parameters
                         .get(input.as_str())
                         .unwrap_or_else(|| panic!("{what}: no pack parameter {input}"));
+                    assert_eq!(text(spec, &["Type"], &what), "String");
                     assert_eq!(
-                        text(spec, &["Default"], &input),
+                        text(spec, &["Default"], &what),
                         param.default,
                         "{what}: default of {input}"
                     );
+                    assert!(used.insert(input.clone()), "{what}: {input} used twice");
                 }
             }
+            let declared: BTreeSet<String> = parameters
+                .keys()
+                .filter_map(Value::as_str)
+                .filter(|p| !["LambdaArnPrefix", "MaximumExecutionFrequency"].contains(p))
+                .map(str::to_string)
+                .collect();
+            assert_eq!(declared, used, "{path}: pack parameters no rule reads");
         }
+    }
+
+    /// A few rules written out in full, as AWS Config will read them.
+    #[test]
+    fn some_rules_are_exactly_as_written_here() {
+        let expectations = [
+            (
+                None,
+                "Ecs13ServiceTagged",
+                r#"
+Type: AWS::Config::ConfigRule
+Properties:
+  ConfigRuleName: ecs-harden-service-tagged
+  Description: 'ECS.13 (Low): ECS services should be tagged. Fix: Tag the service with your organization''s tag keys (aws ecs tag-resource, or Tags in CloudFormation).'
+  InputParameters:
+    requiredTagKeys:
+      Fn::If: [Ecs13RequiredTagKeysIsSet, {Ref: Ecs13RequiredTagKeys}, {Ref: 'AWS::NoValue'}]
+  Scope:
+    ComplianceResourceTypes: ['AWS::ECS::Service']
+  Source:
+    Owner: CUSTOM_LAMBDA
+    SourceIdentifier: {'Fn::Sub': '${LambdaArnPrefix}ecs-harden-service-tagged'}
+    SourceDetails:
+    - {EventSource: aws.config, MessageType: ConfigurationItemChangeNotification}
+    - {EventSource: aws.config, MessageType: OversizedConfigurationItemChangeNotification}
+    - EventSource: aws.config
+      MessageType: ScheduledNotification
+      MaximumExecutionFrequency: {Ref: MaximumExecutionFrequency}
+"#,
+            ),
+            (
+                Some(Framework::Nist80053R5),
+                "Harden9NoPlaintextSecretEnv",
+                r#"
+Type: AWS::Config::ConfigRule
+Properties:
+  ConfigRuleName: ecs-harden-no-plaintext-secret-env
+  Description: 'HARDEN.9 (High): Secret-looking environment variables should not carry literal values. NIST: IA-5(7) (ecs-harden''s own). Fix: Move the value to Secrets Manager or SSM Parameter Store and reference it from secrets[] with valueFrom.'
+  InputParameters:
+    secretNamePattern: {Ref: Harden9SecretNamePattern}
+  Scope:
+    ComplianceResourceTypes: ['AWS::ECS::TaskDefinition']
+  Source:
+    Owner: CUSTOM_LAMBDA
+    SourceIdentifier: {'Fn::Sub': '${LambdaArnPrefix}ecs-harden-no-plaintext-secret-env'}
+    SourceDetails:
+    - {EventSource: aws.config, MessageType: ConfigurationItemChangeNotification}
+    - {EventSource: aws.config, MessageType: OversizedConfigurationItemChangeNotification}
+    - EventSource: aws.config
+      MessageType: ScheduledNotification
+      MaximumExecutionFrequency: {Ref: MaximumExecutionFrequency}
+"#,
+            ),
+        ];
+        for (framework, logical_id, expected) in expectations {
+            let path = pack_path(framework);
+            let expected: Value = serde_yaml::from_str(expected).expect("the expectation is YAML");
+            let pack = parsed(framework);
+            assert_eq!(
+                mapping(&pack, "Resources", path).get(logical_id),
+                Some(&expected),
+                "{path}: {logical_id}"
+            );
+        }
+        let organization = parsed(None);
+        let parameter: Value = serde_yaml::from_str(
+            "Type: String\nDefault: ''\nDescription: 'ECS.13 requiredTagKeys (comma-separated list, \
+             at most 6): Tag keys that must be present (case-sensitive, at most 6); empty means any \
+             user tag will do. Empty (the catalogue default): not passed to the rule.'\n",
+        )
+        .expect("YAML");
+        assert_eq!(
+            mapping(&organization, "Parameters", ORGANIZATION_PACK).get("Ecs13RequiredTagKeys"),
+            Some(&parameter)
+        );
+        let pci = parsed(Some(Framework::PciDss4));
+        let rules: Vec<String> = rules(&pci, "pci")
+            .iter()
+            .map(|(_, p)| text(p, &["ConfigRuleName"], "pci").to_string())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "ecs-harden-service-no-public-ip",
+                "ecs-harden-no-environment-secrets",
+                "ecs-harden-fargate-platform-latest",
+                "ecs-harden-task-set-no-public-ip",
+            ],
+            "the PCI DSS pack: the four controls Security Hub maps to PCI DSS v4.0.1"
+        );
     }
 
     #[test]
@@ -707,22 +859,11 @@ mod tests {
         );
     }
 
-    #[test]
-    fn committed_files_are_fresh() {
-        for (path, contents) in crate::codegen::generated_files() {
-            let current = std::fs::read_to_string(root().join(path)).unwrap_or_default();
-            assert!(
-                current == contents,
-                "{path} is stale or missing; run `cargo xtask codegen`"
-            );
-        }
-    }
-
     /// cfn-lint (pinned in `tests/harness/requirements.txt`, installed into `.venv` by
     /// `cargo xtask setup`) over every generated pack: any finding fails, with its output.
     #[test]
     fn packs_pass_cfn_lint() {
-        let cfn_lint = root().join(".venv/bin/cfn-lint");
+        let cfn_lint = project_root().join(".venv/bin/cfn-lint");
         assert!(
             cfn_lint.exists(),
             "{} is missing: run `cargo xtask setup`",

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use ecs_harden_core::catalogue::{self, Control, CATALOGUE};
 
-use crate::root;
+use crate::{flags, project_root, shown};
 
 /// `rules/<crate>/Cargo.toml`.
 pub fn lambda_manifest(control: &Control) -> String {
@@ -58,36 +58,32 @@ fn write_new(path: &Path, contents: &str) -> anyhow::Result<bool> {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-    println!(
-        "created {}",
-        path.strip_prefix(root()).unwrap_or(path).display()
-    );
+    println!("created {}", shown(path));
     Ok(true)
 }
 
 /// Creates the Lambda crate of a catalogue control (when missing).
 pub fn lambda_crate(control: &Control) -> anyhow::Result<()> {
-    let dir = root().join("rules").join(control.crate_name());
+    let dir = project_root().join("rules").join(control.crate_name());
     write_new(&dir.join("Cargo.toml"), &lambda_manifest(control))?;
     write_new(&dir.join("src/main.rs"), &lambda_main(control))?;
     Ok(())
 }
 
-pub fn run(args: &[String]) -> anyhow::Result<()> {
-    let Some(id) = args.first() else {
-        bail!("usage: cargo xtask new-control ID (e.g. HARDEN.10), or --all for every catalogue control");
-    };
-    if id == "--all" {
+pub fn run(args: &flags::NewControl) -> anyhow::Result<()> {
+    if args.all {
         for control in CATALOGUE {
             lambda_crate(control)?;
         }
         return Ok(());
     }
-    if let Some(control) = catalogue::find(id) {
-        lambda_crate(control)?;
-        return Ok(());
+    let Some(id) = &args.id else {
+        bail!("cargo xtask new-control needs a control id (ECS.22, HARDEN.10) or --all");
+    };
+    match catalogue::find(id) {
+        Some(control) => lambda_crate(control),
+        None => new_control(id),
     }
-    new_control(id)
 }
 
 /// A control the catalogue does not have yet: its source file from a template, and the
@@ -100,7 +96,7 @@ fn new_control(id: &str) -> anyhow::Result<()> {
         bail!("a control id looks like ECS.22 or HARDEN.10, not {id:?}");
     }
     let module = format!("{}_{number}", prefix.to_ascii_lowercase());
-    let source = root().join(format!("rules/core/src/controls/{module}.rs"));
+    let source = project_root().join(format!("rules/core/src/controls/{module}.rs"));
     let template = format!(
         r#"//! {id}: <title>.
 
@@ -134,12 +130,13 @@ pub fn evaluate(td: &TaskDefinition, _params: &Params) -> Outcome {{
 "#
     );
     write_new(&source, &template)?;
-    std::fs::create_dir_all(root().join(format!("tests/fixtures/cases/{id}")))?;
+    std::fs::create_dir_all(project_root().join(format!("tests/fixtures/cases/{id}")))?;
     println!(
-        "next: fill in {module}.rs, add `pub mod {module};` to rules/core/src/controls/mod.rs and \
-         `&controls::{module}::CONTROL` to CATALOGUE, write fixture cases in \
-         tests/fixtures/cases/{id}/ (api, config and cloudformation), then run \
-         `cargo xtask new-control {id}` again for the Lambda crate and `cargo xtask codegen`"
+        "next: fill in {module}.rs, add `{module}` to the `controls![…]` list in \
+         rules/core/src/controls/mod.rs, write fixture cases in tests/fixtures/cases/{id}/ (api, \
+         config and cloudformation) and run `UPDATE_MANIFEST=1 cargo test -p ecs-harden-core \
+         --test corpus`, then run `cargo xtask new-control {id}` again for the Lambda crate and \
+         `cargo xtask codegen` (CONTRIBUTING.md, \"Adding a control\")"
     );
     Ok(())
 }

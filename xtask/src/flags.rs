@@ -1,0 +1,116 @@
+//! The command line of `cargo xtask`, declared once: `cargo xtask help` and every task's
+//! `--help` come from these doc comments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "The project's tasks: tests, demo, generated files, Lambda zips, deployment, benchmarks."
+)]
+pub struct Xtask {
+    #[command(subcommand)]
+    pub task: Task,
+}
+
+#[derive(Subcommand)]
+pub enum Task {
+    /// Everything CI runs, then each step's time and the total.
+    ///
+    /// Prerequisites (installed when missing, or a sentence saying what to install), cargo fmt
+    /// --check, clippy -D warnings, generated files fresh, cargo deny (licences, bans, sources),
+    /// every Rust test (the end-to-end tests build the binaries they run), the CDK tests, the
+    /// arm64 Lambda packaging and qemu smoke run, the demo with CARGO_TARGET_DIR set, doc tests.
+    Test,
+    /// Installs what the tests need (`cargo xtask test` does this first).
+    ///
+    /// .venv with moto and cfn-lint; with apt-get, Debian's chromium, qemu-user and
+    /// libc6-arm64-cross; checks Node.js and npm. What cannot be installed is named.
+    Setup,
+    /// Every control's Config rule Lambda over a local AWS endpoint, then scan, evidence, check.
+    ///
+    /// Prints the compliance table the AWS Config console would show, runs `ecs-harden scan`
+    /// and `ecs-harden evidence` on the same account, then `ecs-harden check examples/`. No AWS
+    /// account needed.
+    Demo,
+    /// Regenerates the files derived from the catalogue.
+    ///
+    /// docs/controls.md, the conformance packs, cdk/generated/catalogue.json.
+    Codegen {
+        /// Rewrite nothing; fail naming every stale file.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Scaffolds a control (CONTRIBUTING.md, "Adding a control").
+    ///
+    /// For an id the catalogue does not know yet, its source file and fixture folder; for a
+    /// catalogue control, its Lambda crate.
+    NewControl(NewControl),
+    /// Release zips of the Lambdas, reproducible, in lambda-zips/<arch>/ of the target directory.
+    ///
+    /// Built with cargo-lambda (installed into .venv); byte-for-byte the same zip for the same
+    /// sources.
+    BuildLambdas(BuildLambdas),
+    /// ECS.4's arm64 zip built twice and run under qemu-aarch64 (part of `cargo xtask test`).
+    ///
+    /// The two zips must be identical, and the Lambda must answer a periodic event against the
+    /// local endpoint.
+    LambdaSmoke,
+    /// build-lambdas, then `cdk deploy --all` from cdk/ (docs/deploy.md).
+    Deploy(Deploy),
+    /// Rewrites docs/benchmarks.md; not part of `cargo xtask test`.
+    ///
+    /// ecs-harden next to cfn-guard, checkov and a boto3 Lambda, periodic runs at scale, and
+    /// how parsing time grows with input size. Installs the other tools pinned.
+    Bench,
+}
+
+#[derive(Args)]
+pub struct NewControl {
+    /// The control id: ECS.22, HARDEN.10.
+    #[arg(required_unless_present = "all")]
+    pub id: Option<String>,
+    /// The Lambda crate of every catalogue control that lacks one.
+    #[arg(long, conflicts_with = "id")]
+    pub all: bool,
+}
+
+#[derive(Args)]
+pub struct BuildLambdas {
+    /// The architecture the Lambdas run on.
+    #[arg(long, value_enum, default_value_t = Arch::Arm64)]
+    pub arch: Arch,
+    /// Only these controls' Lambdas (ids such as ECS.4); every control's and the gate's by
+    /// default.
+    #[arg(long = "control", value_name = "ID", num_args = 1..)]
+    pub controls: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct Deploy {
+    /// CDK context, passed to `cdk deploy` as `-c KEY=VALUE` (see docs/deploy.md).
+    #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+}
+
+/// The architectures Lambda runs.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Arch {
+    #[value(alias = "aarch64")]
+    Arm64,
+    #[value(name = "x86_64", alias = "amd64")]
+    X86_64,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Xtask;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Xtask::command().debug_assert();
+    }
+}

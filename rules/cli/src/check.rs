@@ -12,16 +12,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail};
 use ecs_harden_core::catalogue::{Control, Severity, CATALOGUE};
 use ecs_harden_core::error::{Location, ParseError};
+use ecs_harden_core::gate::GateConfig;
 use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::params::Params;
 use ecs_harden_core::parse::position::{self, Position, PositionIndex};
 use ecs_harden_core::parse::{self, terraform, Syntax};
+use ecs_harden_core::related::{Context, Index, Related};
 use ecs_harden_core::{revisions, Outcome, Resource, ResourceType, Verdict};
 use rayon::prelude::*;
 
 /// The controls to run, each with its parameters.
 pub struct Selection {
     pub controls: Vec<(&'static Control, Params)>,
+    /// The gate's controls with the map's parameters: what a running revision must pass.
+    pub gated: Vec<(&'static Control, Params)>,
 }
 
 impl Selection {
@@ -94,19 +98,36 @@ impl Selection {
             let params = map.params(control).map_err(|e| anyhow!("--param: {e}"))?;
             controls.push((control, params));
         }
-        Ok(Selection { controls })
+        let gated = GateConfig::new(None, None, &map)
+            .map_err(|e| anyhow!("--config: {e}"))?
+            .controls;
+        Ok(Selection { controls, gated })
     }
 
-    /// Every selected control that applies to the resource, with its verdict.
-    pub fn findings(&self, resource: &Resource) -> Vec<Finding> {
+    /// Whether a selected control reads related resources (then the input is indexed).
+    pub fn reads_related(&self) -> bool {
+        self.controls
+            .iter()
+            .any(|(control, _)| control.evaluator.reads_related())
+    }
+
+    /// Every selected control that applies to the resource, with its verdict; related
+    /// resources come from `related`.
+    pub fn findings(&self, resource: &Resource, related: &dyn Related) -> Vec<Finding> {
+        let context = Context {
+            related,
+            gated: &self.gated,
+        };
         self.controls
             .iter()
             .filter_map(|(control, params)| {
-                control.evaluate(resource, params).map(|outcome| Finding {
-                    control,
-                    outcome,
-                    position: None,
-                })
+                control
+                    .evaluate_in(resource, params, &context)
+                    .map(|outcome| Finding {
+                        control,
+                        outcome,
+                        position: None,
+                    })
             })
             .collect()
     }
@@ -404,6 +425,13 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
             _ => Vec::new(),
         })
         .collect();
+    // Related resources (the revision a service runs, a task definition's role) come from the
+    // whole input.
+    let related = if selection.reads_related() {
+        Index::new(all.iter().copied())
+    } else {
+        Index::default()
+    };
     let mut newer = revisions::newer_revisions(&all).into_iter();
     let superseded: Vec<Vec<Option<u64>>> = read
         .iter()
@@ -451,7 +479,9 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
                 syntax,
                 resources,
                 superseded,
-            } => evaluate_file(path, &text, syntax, resources, superseded, selection),
+            } => evaluate_file(
+                path, &text, syntax, resources, superseded, selection, &related,
+            ),
             Work::Done(report) => report,
         })
         .collect();
@@ -535,6 +565,7 @@ fn evaluate_file(
     resources: Vec<Result<Resource, ParseError>>,
     superseded: Vec<Option<u64>>,
     selection: &Selection,
+    related: &dyn Related,
 ) -> FileReport {
     let mut report = FileReport {
         path,
@@ -562,10 +593,13 @@ fn evaluate_file(
                     position,
                 });
             }
+            // Related resources (roles) are read for the controls that look at them, not
+            // reported on their own.
+            Ok(resource) if resource.meta.resource_type.is_related_only() => {}
             Ok(resource) => {
                 let findings = match newer {
                     Some(newer) => selection.superseded(&resource, newer),
-                    None => selection.findings(&resource),
+                    None => selection.findings(&resource, related),
                 };
                 json_paths.push(resource.meta.json_path.clone());
                 report

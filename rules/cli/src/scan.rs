@@ -169,7 +169,7 @@ fn evaluate(listed: &Listed, selection: &Selection, report: &mut FileReport) {
     match listed.read() {
         Ok(resource) => report.resources.push(ResourceReport::new(
             &resource,
-            selection.findings(&resource),
+            selection.findings(&resource, &ecs_harden_core::related::Nothing),
         )),
         Err(error) => report.errors.push(FileError {
             message: format!("{}: {error}", listed.id_hint()),

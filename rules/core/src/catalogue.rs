@@ -2,9 +2,11 @@
 
 use crate::controls;
 use crate::model::{
-    Body, CapacityProvider, Cluster, Resource, ResourceType, Service, TaskDefinition, TaskSet,
+    Body, CapacityProvider, Cluster, LaunchTemplate, Resource, ResourceType, Service,
+    TaskDefinition, TaskSet,
 };
 use crate::params::{ParamError, ParamSpec, Params};
+use crate::related::{Context, Nothing};
 use crate::verdict::Outcome;
 
 /// Severity as Security Hub grades it.
@@ -83,17 +85,33 @@ pub enum Evaluator {
     Cluster(fn(&Cluster, &Params) -> Outcome),
     TaskSet(fn(&TaskSet, &Params) -> Outcome),
     CapacityProvider(fn(&CapacityProvider, &Params) -> Outcome),
+    LaunchTemplate(fn(&LaunchTemplate, &Params) -> Outcome),
+    /// A task definition control that reads related resources (its role) too.
+    TaskDefinitionInContext(fn(&TaskDefinition, &Params, &Context<'_>) -> Outcome),
+    /// A service control that reads related resources (the revision it runs) too.
+    ServiceInContext(fn(&Service, &Params, &Context<'_>) -> Outcome),
 }
 
 impl Evaluator {
     pub fn resource_type(&self) -> ResourceType {
         match self {
-            Evaluator::TaskDefinition(_) => ResourceType::TaskDefinition,
-            Evaluator::Service(_) => ResourceType::Service,
+            Evaluator::TaskDefinition(_) | Evaluator::TaskDefinitionInContext(_) => {
+                ResourceType::TaskDefinition
+            }
+            Evaluator::Service(_) | Evaluator::ServiceInContext(_) => ResourceType::Service,
             Evaluator::Cluster(_) => ResourceType::Cluster,
             Evaluator::TaskSet(_) => ResourceType::TaskSet,
             Evaluator::CapacityProvider(_) => ResourceType::CapacityProvider,
+            Evaluator::LaunchTemplate(_) => ResourceType::LaunchTemplate,
         }
+    }
+
+    /// Whether the evaluator reads related resources (a [`Context`]).
+    pub fn reads_related(&self) -> bool {
+        matches!(
+            self,
+            Evaluator::TaskDefinitionInContext(_) | Evaluator::ServiceInContext(_)
+        )
     }
 }
 
@@ -151,10 +169,26 @@ impl Control {
         self.mappings.iter().find(|m| m.framework == framework)
     }
 
-    /// Evaluates a resource, or `None` when it is not of this control's type. Lifecycle scope
-    /// comes first: deleted or unrecorded items, and INACTIVE (or DELETE_IN_PROGRESS task
-    /// definition) resources are NOT_APPLICABLE whatever their configuration says.
+    /// Evaluates a resource with no related resources known, or `None` when it is not of this
+    /// control's type.
     pub fn evaluate(&self, resource: &Resource, params: &Params) -> Option<Outcome> {
+        let context = Context {
+            related: &Nothing,
+            gated: &[],
+        };
+        self.evaluate_in(resource, params, &context)
+    }
+
+    /// Evaluates a resource, or `None` when it is not of this control's type; controls that
+    /// look across resources read them from `context`. Lifecycle scope comes first: deleted or
+    /// unrecorded items, and INACTIVE (or DELETE_IN_PROGRESS task definition) resources are
+    /// NOT_APPLICABLE whatever their configuration says.
+    pub fn evaluate_in(
+        &self,
+        resource: &Resource,
+        params: &Params,
+        context: &Context<'_>,
+    ) -> Option<Outcome> {
         if resource.meta.resource_type != self.resource_type() {
             return None;
         }
@@ -184,6 +218,11 @@ impl Control {
             (Evaluator::Cluster(f), Body::Cluster(c)) => f(c, params),
             (Evaluator::TaskSet(f), Body::TaskSet(t)) => f(t, params),
             (Evaluator::CapacityProvider(f), Body::CapacityProvider(c)) => f(c, params),
+            (Evaluator::LaunchTemplate(f), Body::LaunchTemplate(t)) => f(t, params),
+            (Evaluator::TaskDefinitionInContext(f), Body::TaskDefinition(td)) => {
+                f(td, params, context)
+            }
+            (Evaluator::ServiceInContext(f), Body::Service(s)) => f(s, params, context),
             _ => return None,
         })
     }
@@ -196,6 +235,8 @@ fn short_type(resource_type: ResourceType) -> &'static str {
         ResourceType::Cluster => "cluster",
         ResourceType::TaskSet => "task set",
         ResourceType::CapacityProvider => "capacity provider",
+        ResourceType::LaunchTemplate => "launch template",
+        ResourceType::Role => "role",
     }
 }
 

@@ -25,6 +25,7 @@ pub mod model;
 pub mod parameter_map;
 pub mod params;
 pub mod parse;
+pub mod related;
 pub mod requirements;
 pub mod revisions;
 pub mod runner;

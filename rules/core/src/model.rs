@@ -240,7 +240,8 @@ impl<'a, T> IntoIterator for &'a List<T> {
     }
 }
 
-/// The five ECS resource types the controls cover.
+/// The resource types the controls cover (the five ECS types and EC2 launch templates of ECS
+/// container instances), and IAM roles, which controls read as related resources.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceType {
     TaskDefinition,
@@ -248,10 +249,23 @@ pub enum ResourceType {
     Cluster,
     TaskSet,
     CapacityProvider,
+    LaunchTemplate,
+    Role,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 5] = [
+    pub const ALL: [ResourceType; 7] = [
+        ResourceType::TaskDefinition,
+        ResourceType::Service,
+        ResourceType::Cluster,
+        ResourceType::TaskSet,
+        ResourceType::CapacityProvider,
+        ResourceType::LaunchTemplate,
+        ResourceType::Role,
+    ];
+
+    /// The ECS types, which the ECS API lists.
+    pub const ECS: [ResourceType; 5] = [
         ResourceType::TaskDefinition,
         ResourceType::Service,
         ResourceType::Cluster,
@@ -267,7 +281,15 @@ impl ResourceType {
             ResourceType::Cluster => "AWS::ECS::Cluster",
             ResourceType::TaskSet => "AWS::ECS::TaskSet",
             ResourceType::CapacityProvider => "AWS::ECS::CapacityProvider",
+            ResourceType::LaunchTemplate => "AWS::EC2::LaunchTemplate",
+            ResourceType::Role => "AWS::IAM::Role",
         }
+    }
+
+    /// Whether the type is read only as a related resource (a task definition's role), never
+    /// judged or reported on its own.
+    pub fn is_related_only(self) -> bool {
+        self == ResourceType::Role
     }
 
     pub fn from_aws_name(name: &str) -> Option<ResourceType> {
@@ -420,6 +442,8 @@ pub struct TaskDefinition {
     pub task_role_arn: Field<Text>,
     pub execution_role_arn: Field<Text>,
     pub requires_compatibilities: Vec<String>,
+    /// Task-level `memory`, as written (`"1024"`, `"1 GB"`).
+    pub memory: Field<String>,
     pub tags: Tags,
 }
 
@@ -457,6 +481,8 @@ pub struct Container {
     pub environment: Vec<EnvVar>,
     pub log_configuration: Field<LogConfiguration>,
     pub capabilities: Field<Capabilities>,
+    /// `memory`, the container's hard limit in MiB.
+    pub memory: Field<u64>,
 }
 
 impl Container {
@@ -524,6 +550,11 @@ pub struct Service {
     pub deployment_controller: Field<String>,
     pub assign_public_ip: Field<AssignPublicIp>,
     pub service_connect: Field<ServiceConnect>,
+    pub enable_execute_command: Field<bool>,
+    /// The task definition the service runs: its `PRIMARY` deployment's revision where the
+    /// document lists deployments (describe-services), else the service's `taskDefinition`
+    /// (an ARN, `family:revision`, a template's `!Ref`, a Terraform reference).
+    pub task_definition: Field<Text>,
     pub tags: Tags,
 }
 
@@ -564,7 +595,29 @@ pub struct Cluster {
     pub name: Field<String>,
     /// The `containerInsights` setting's value, absent when the cluster has no such setting.
     pub container_insights: Field<String>,
+    /// `configuration.executeCommandConfiguration`.
+    pub execute_command: Field<ExecuteCommandConfiguration>,
+    /// `configuration.managedStorageConfiguration.fargateEphemeralStorageKmsKeyId`.
+    pub fargate_ephemeral_storage_kms_key: Field<String>,
     pub tags: Tags,
+}
+
+/// How ECS Exec sessions of a cluster are encrypted and logged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecuteCommandConfiguration {
+    pub kms_key_id: Field<String>,
+    /// `NONE`, `DEFAULT` or `OVERRIDE`; absent is `DEFAULT`.
+    pub logging: Field<String>,
+    pub log_configuration: Field<ExecuteCommandLogConfiguration>,
+}
+
+/// Where ECS Exec sessions are logged when `logging` is `OVERRIDE`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecuteCommandLogConfiguration {
+    pub cloud_watch_log_group_name: Field<String>,
+    pub cloud_watch_encryption_enabled: Field<bool>,
+    pub s3_bucket_name: Field<String>,
+    pub s3_encryption_enabled: Field<bool>,
 }
 
 /// An ECS task set.
@@ -589,6 +642,49 @@ pub struct AutoScalingGroupProvider {
     pub managed_termination_protection: Field<String>,
 }
 
+/// An EC2 launch template (its default version's data), as container instances use it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LaunchTemplate {
+    pub name: Field<String>,
+    /// `LaunchTemplateData.UserData`, decoded from base64 when it was encoded.
+    pub user_data: Field<Text>,
+    /// `MetadataOptions.HttpTokens`: `required` or `optional`.
+    pub http_tokens: Field<String>,
+    /// `MetadataOptions.HttpPutResponseHopLimit`.
+    pub http_put_response_hop_limit: Field<u64>,
+    pub tags: Tags,
+}
+
+/// An IAM role, read as a related resource (a task definition's task role).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Role {
+    pub name: Field<String>,
+    /// ARNs of the managed policies attached.
+    pub managed_policy_arns: List<Text>,
+    /// Inline policies and the documents of attached customer managed policies the input holds.
+    pub policies: List<PolicyDocument>,
+}
+
+/// An IAM policy document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyDocument {
+    /// Where the document comes from, for annotations (`inline policy app-admin`).
+    pub name: String,
+    pub statements: List<Statement>,
+}
+
+/// One statement of a policy document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statement {
+    /// `Effect` is `Allow`.
+    pub allow: Field<bool>,
+    pub actions: List<Field<String>>,
+    pub not_actions: List<Field<String>>,
+    pub resources: List<Field<String>>,
+    /// The statement has a `Condition`.
+    pub conditional: bool,
+}
+
 /// The typed body of a resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
@@ -597,6 +693,8 @@ pub enum Body {
     Cluster(Cluster),
     TaskSet(TaskSet),
     CapacityProvider(CapacityProvider),
+    LaunchTemplate(LaunchTemplate),
+    Role(Role),
     /// A configuration item with no configuration (deleted or not recorded).
     Gone,
 }

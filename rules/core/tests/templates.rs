@@ -68,8 +68,9 @@ fn only_ecs_resources_are_read_under_their_logical_ids() {
                 ("Cluster".to_string(), ResourceType::Cluster),
                 ("Service".to_string(), ResourceType::Service),
                 ("TaskDefinition".to_string(), ResourceType::TaskDefinition),
+                ("TaskRole".to_string(), ResourceType::Role),
             ],
-            "{name}: the IAM role and the log group must be skipped"
+            "{name}: the log group must be skipped; the IAM role is read as a related resource"
         );
         for r in &all {
             assert_eq!(r.meta.shape, Shape::CloudFormation, "{name}");

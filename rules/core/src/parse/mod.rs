@@ -336,6 +336,8 @@ fn cloudformation_properties(
         ResourceType::Cluster => "ClusterName",
         ResourceType::TaskSet => "ExternalId",
         ResourceType::CapacityProvider => "Name",
+        ResourceType::LaunchTemplate => "LaunchTemplateName",
+        ResourceType::Role => "RoleName",
     };
     let name = props
         .get(&[name_key])
@@ -380,6 +382,8 @@ fn body(
         ResourceType::CapacityProvider => {
             Body::CapacityProvider(read::capacity_provider(node, tags)?)
         }
+        ResourceType::LaunchTemplate => Body::LaunchTemplate(read::launch_template(node, tags)?),
+        ResourceType::Role => Body::Role(read::role(node)?),
     })
 }
 
@@ -780,6 +784,7 @@ fn api_resource_with_tags(
         ResourceType::Cluster => text(&["clusterArn"])?,
         ResourceType::TaskSet => text(&["taskSetArn"])?,
         ResourceType::CapacityProvider => text(&["capacityProviderArn"])?,
+        ResourceType::LaunchTemplate | ResourceType::Role => text(&["arn"])?,
     };
     let account = arn
         .as_deref()
@@ -806,6 +811,10 @@ fn api_resource_with_tags(
         ResourceType::Cluster => text(&["clusterName"])?.or(arn_name),
         ResourceType::TaskSet => arn.clone().or(text(&["id"])?),
         ResourceType::CapacityProvider => text(&["name"])?.or(arn_name),
+        ResourceType::LaunchTemplate => {
+            text(&["launchTemplateId"])?.or(text(&["launchTemplateName"])?)
+        }
+        ResourceType::Role => text(&["roleName"])?.or(arn_name),
     }
     .unwrap_or_else(|| resource_type.aws_name().to_string());
     let cx = ReadContext {

@@ -4,8 +4,9 @@
 use crate::error::ParseResult;
 use crate::model::{
     AssignPublicIp, AutoScalingGroupProvider, Capabilities, CapacityProvider, Cluster, Container,
-    EfsVolume, EnvVar, Field, List, LogConfiguration, Service, ServiceConnect,
-    ServiceConnectService, Tags, TaskDefinition, TaskSet, Volume,
+    EfsVolume, EnvVar, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration, Field,
+    LaunchTemplate, List, LogConfiguration, PolicyDocument, Role, Service, ServiceConnect,
+    ServiceConnectService, Statement, Tags, TaskDefinition, TaskSet, Text, Volume,
 };
 use crate::parse::tree::{either, Node};
 
@@ -37,6 +38,7 @@ pub fn task_definition(
         ipc_mode: node.str_at(&["ipcMode"])?,
         task_role_arn: node.text_at(&["taskRoleArn"])?,
         execution_role_arn: node.text_at(&["executionRoleArn"])?,
+        memory: node.str_at(&["memory"])?,
         tags,
         ..TaskDefinition::default()
     };
@@ -125,6 +127,7 @@ fn container(node: Node<'_>, index: usize) -> ParseResult<Container> {
         privileged: node.bool_at(&["privileged"])?,
         readonly_root_filesystem: node.bool_at(&["readonlyRootFilesystem"])?,
         user: node.str_at(&["user"])?,
+        memory: node.number_at(&["memory"])?,
         ..Container::default()
     };
     if let Some(list) = node.get(&["environment"]) {
@@ -276,6 +279,8 @@ pub fn service(node: Node<'_>, tags: Tags) -> ParseResult<Service> {
         platform_version: node.str_at(&["platformVersion"])?,
         platform_family: node.str_at(&["platformFamily"])?,
         assign_public_ip: assign_public_ip(node)?,
+        enable_execute_command: node.bool_at(&["enableExecuteCommand"])?,
+        task_definition: node.text_at(&["taskDefinition"])?,
         tags,
         ..Service::default()
     };
@@ -311,7 +316,28 @@ pub fn service(node: Node<'_>, tags: Tags) -> ParseResult<Service> {
         Some(sc) => service_connect(sc)?,
         None => primary_service_connect(&node)?,
     };
+    if let Some(running) = primary_task_definition(&node)? {
+        s.task_definition = running;
+    }
     Ok(s)
+}
+
+/// The task definition the `PRIMARY` deployment runs, when the document lists deployments.
+fn primary_task_definition(node: &Node<'_>) -> ParseResult<Option<Field<Text>>> {
+    let Some(deployments) = node.get(&["deployments"]) else {
+        return Ok(None);
+    };
+    if deployments.expect_array("deployments")?.is_unknown() {
+        return Ok(None);
+    }
+    for deployment in deployments.elements() {
+        if deployment.as_object().is_some()
+            && deployment.str_at(&["status"])?.eq_ignore_case("PRIMARY")
+        {
+            return Ok(Some(deployment.text_at(&["taskDefinition"])?));
+        }
+    }
+    Ok(None)
 }
 
 fn primary_service_connect(node: &Node<'_>) -> ParseResult<Field<ServiceConnect>> {
@@ -393,6 +419,23 @@ pub fn cluster(node: Node<'_>, tags: Tags) -> ParseResult<Cluster> {
         tags,
         ..Cluster::default()
     };
+    if let Some(configuration) = node.get(&["configuration"]) {
+        if configuration.expect_object("configuration")?.is_unknown() {
+            c.execute_command = Field::Unknown;
+            c.fargate_ephemeral_storage_kms_key = Field::Unknown;
+        } else {
+            if let Some(exec) = configuration.get(&["executeCommandConfiguration"]) {
+                c.execute_command = execute_command(exec)?;
+            }
+            if let Some(storage) = configuration.get(&["managedStorageConfiguration"]) {
+                c.fargate_ephemeral_storage_kms_key =
+                    match storage.expect_object("managedStorageConfiguration")? {
+                        Field::Known(()) => storage.str_at(&["fargateEphemeralStorageKmsKeyId"])?,
+                        _ => Field::Unknown,
+                    };
+            }
+        }
+    }
     // The API calls them `settings`, CloudFormation and Config `ClusterSettings`.
     if let Some(settings) = node.get(&["settings", "clusterSettings"]) {
         if settings.expect_array("cluster settings")?.is_unknown() {
@@ -413,6 +456,32 @@ pub fn cluster(node: Node<'_>, tags: Tags) -> ParseResult<Cluster> {
         }
     }
     Ok(c)
+}
+
+fn execute_command(node: Node<'_>) -> ParseResult<Field<ExecuteCommandConfiguration>> {
+    if node
+        .expect_object("executeCommandConfiguration")?
+        .is_unknown()
+    {
+        return Ok(Field::Unknown);
+    }
+    let log_configuration = match node.get(&["logConfiguration"]) {
+        None => Field::Absent,
+        Some(log) => match log.expect_object("logConfiguration")? {
+            Field::Known(()) => Field::Known(ExecuteCommandLogConfiguration {
+                cloud_watch_log_group_name: log.str_at(&["cloudWatchLogGroupName"])?,
+                cloud_watch_encryption_enabled: log.bool_at(&["cloudWatchEncryptionEnabled"])?,
+                s3_bucket_name: log.str_at(&["s3BucketName"])?,
+                s3_encryption_enabled: log.bool_at(&["s3EncryptionEnabled"])?,
+            }),
+            _ => Field::Unknown,
+        },
+    };
+    Ok(Field::Known(ExecuteCommandConfiguration {
+        kms_key_id: node.str_at(&["kmsKeyId"])?,
+        logging: node.str_at(&["logging"])?,
+        log_configuration,
+    }))
 }
 
 pub fn task_set(node: Node<'_>, tags: Tags) -> ParseResult<TaskSet> {
@@ -473,4 +542,304 @@ pub fn tags(node: Option<Node<'_>>) -> ParseResult<Tags> {
         }
     }
     Ok(tags)
+}
+
+/// An EC2 launch template: CloudFormation's `LaunchTemplateData` (with `UserData` base64 or
+/// `Fn::Base64` of text), EC2's `DescribeLaunchTemplateVersions` element and AWS Config's item
+/// (the default version's data) spell it alike once case is ignored.
+pub fn launch_template(node: Node<'_>, tags: Tags) -> ParseResult<LaunchTemplate> {
+    node.expect_object("a launch template")?;
+    let mut template = LaunchTemplate {
+        name: node.lenient_str_at(&["launchTemplateName"]),
+        tags,
+        ..LaunchTemplate::default()
+    };
+    let Some(data) = node.get(&["launchTemplateData"]) else {
+        return Ok(template);
+    };
+    if data.expect_object("launchTemplateData")?.is_unknown() {
+        template.user_data = Field::Unknown;
+        template.http_tokens = Field::Unknown;
+        template.http_put_response_hop_limit = Field::Unknown;
+        return Ok(template);
+    }
+    if let Some(options) = data.get(&["metadataOptions"]) {
+        if options.expect_object("metadataOptions")?.is_unknown() {
+            template.http_tokens = Field::Unknown;
+            template.http_put_response_hop_limit = Field::Unknown;
+        } else {
+            template.http_tokens = options.str_at(&["httpTokens"])?;
+            template.http_put_response_hop_limit =
+                options.number_at(&["httpPutResponseHopLimit"])?;
+        }
+    }
+    if let Some(user_data) = data.get(&["userData"]) {
+        template.user_data = user_data_text(user_data)?;
+    }
+    Ok(template)
+}
+
+/// User data: `Fn::Base64` of a (possibly partly known) text, or base64 text written out.
+fn user_data_text(node: Node<'_>) -> ParseResult<Field<Text>> {
+    if let Some(("Fn::Base64", _)) = node.intrinsic() {
+        if let Some(text) = node.get(&["Fn::Base64"]) {
+            return text.text("UserData");
+        }
+    }
+    Ok(match node.text("UserData")? {
+        Field::Known(text) => match text.as_literal() {
+            Some(encoded) => match decode_base64(encoded) {
+                Some(decoded) => Field::Known(Text::literal(decoded)),
+                None => Field::Known(text),
+            },
+            None => Field::Known(text),
+        },
+        other => other,
+    })
+}
+
+/// Standard base64 (padding optional, line breaks ignored) to UTF-8 text.
+fn decode_base64(encoded: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(encoded.len() * 3 / 4);
+    for byte in encoded.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b'\n' | b'\r' | b' ' => continue,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// An IAM role: CloudFormation's `AWS::IAM::Role` (`ManagedPolicyArns`, `Policies`) and AWS
+/// Config's item (`attachedManagedPolicies`, `rolePolicyList` with URL-encoded documents).
+/// A role is only ever read beside what a control judges: what cannot be read of it is a
+/// warning and leaves the role incomplete (unknown), never an error in the way of verdicts.
+pub fn role(node: Node<'_>) -> ParseResult<Role> {
+    node.expect_object("a role")?;
+    let mut role = Role {
+        name: node.lenient_str_at(&["roleName"]),
+        ..Role::default()
+    };
+    if let Err(error) = role_policies(node, &mut role) {
+        node.cx.warnings.borrow_mut().push(error.to_string());
+        role.managed_policy_arns.incomplete = true;
+        role.policies.incomplete = true;
+    }
+    Ok(role)
+}
+
+fn role_policies(node: Node<'_>, role: &mut Role) -> ParseResult<()> {
+    if let Some(list) = node.get(&["managedPolicyArns"]) {
+        if list.expect_array("managedPolicyArns")?.is_unknown() {
+            role.managed_policy_arns.incomplete = true;
+        }
+        for arn in list.elements() {
+            match arn.text("a managed policy ARN")? {
+                Field::Known(text) => role.managed_policy_arns.items.push(text),
+                _ => role.managed_policy_arns.incomplete = true,
+            }
+        }
+    }
+    if let Some(list) = node.get(&["attachedManagedPolicies"]) {
+        list.expect_array("attachedManagedPolicies")?;
+        for attached in list.elements() {
+            match attached.text_at(&["policyArn"])? {
+                Field::Known(text) => role.managed_policy_arns.items.push(text),
+                _ => role.managed_policy_arns.incomplete = true,
+            }
+        }
+    }
+    if let Some(list) = node.get(&["policies", "rolePolicyList"]) {
+        if list.expect_array("policies")?.is_unknown() {
+            role.policies.incomplete = true;
+        }
+        for policy in list.elements() {
+            if policy.expect_object("a policy")?.is_unknown() {
+                role.policies.incomplete = true;
+                continue;
+            }
+            let name = policy
+                .lenient_str_at(&["policyName"])
+                .known()
+                .cloned()
+                .unwrap_or_else(|| "(unnamed policy)".to_string());
+            if let Some(document) = policy.get(&["policyDocument"]) {
+                match policy_document(document, format!("inline policy {name}"))? {
+                    Some(document) => role.policies.items.push(document),
+                    None => role.policies.incomplete = true,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A policy document: an object, or a JSON string (URL-encoded, as AWS Config records it, or
+/// not); `None` when it is unresolved.
+pub fn policy_document(node: Node<'_>, name: String) -> ParseResult<Option<PolicyDocument>> {
+    if node.intrinsic().is_some() {
+        return Ok(None);
+    }
+    if let Some(text) = node.value.as_str() {
+        let decoded = if text.trim_start().starts_with('{') {
+            text.to_string()
+        } else {
+            percent_decode(text)
+        };
+        let value: serde_json::Value = serde_json::from_str(&decoded)
+            .map_err(|e| node.error(format!("the policy document is not JSON: {e}")))?;
+        let path = node.path();
+        let cx = node.cx.clone();
+        let document = Node::root(&value, &path, &cx);
+        return statements(document, name).map(Some);
+    }
+    node.expect_object("a policy document")?;
+    statements(node, name).map(Some)
+}
+
+fn statements(document: Node<'_>, name: String) -> ParseResult<PolicyDocument> {
+    let mut out = PolicyDocument {
+        name,
+        statements: List::default(),
+    };
+    let Some(list) = document.get(&["Statement"]) else {
+        return Ok(out);
+    };
+    // A single statement may stand without a list.
+    let items: Vec<Node<'_>> = if list.as_object().is_some() {
+        vec![list]
+    } else {
+        if list.expect_array("Statement")?.is_unknown() {
+            out.statements.incomplete = true;
+        }
+        list.elements().collect()
+    };
+    for item in items {
+        if item.expect_object("a statement")?.is_unknown() {
+            out.statements.incomplete = true;
+            continue;
+        }
+        let allow = match item.str_at(&["Effect"])? {
+            Field::Known(effect) => Field::Known(effect.eq_ignore_ascii_case("Allow")),
+            Field::Absent => Field::Absent,
+            Field::Unknown => Field::Unknown,
+        };
+        out.statements.items.push(Statement {
+            allow,
+            actions: one_or_many(item, "Action")?,
+            not_actions: one_or_many(item, "NotAction")?,
+            resources: one_or_many(item, "Resource")?,
+            conditional: item.get(&["Condition"]).is_some(),
+        });
+    }
+    Ok(out)
+}
+
+/// `"Action": "s3:GetObject"` or `"Action": ["s3:GetObject", …]`.
+fn one_or_many(node: Node<'_>, key: &str) -> ParseResult<List<Field<String>>> {
+    let Some(value) = node.get(&[key]) else {
+        return Ok(List::default());
+    };
+    if value.value.is_string() || value.intrinsic().is_some() && !value.value.is_array() {
+        return Ok(match value.string(key)? {
+            Field::Known(one) => List::from(vec![Field::Known(one)]),
+            _ => List {
+                items: Vec::new(),
+                incomplete: true,
+            },
+        });
+    }
+    Ok(string_list(node.strings_at(&[key])?))
+}
+
+/// `%7B%22Version%22…` as AWS Config records policy documents.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::tree::ReadContext;
+    use serde_json::json;
+
+    #[test]
+    fn base64_and_percent_encoding() {
+        assert_eq!(
+            decode_base64(
+                "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj13ZWIgPj4gL2V0Yy9lY3MvZWNzLmNvbmZpZw=="
+            )
+            .as_deref(),
+            Some("#!/bin/bash\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config")
+        );
+        assert_eq!(
+            percent_decode("%7B%22Version%22%3A%222012-10-17%22%7D"),
+            r#"{"Version":"2012-10-17"}"#
+        );
+    }
+
+    #[test]
+    fn roles_read_as_config_records_them() {
+        let document = percent_encode_all(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        );
+        let item = json!({
+            "roleName": "orders-task",
+            "attachedManagedPolicies": [{"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "policyName": "ReadOnlyAccess"}],
+            "rolePolicyList": [{"policyName": "everything", "policyDocument": document}],
+        });
+        let cx = ReadContext::default();
+        let read = role(Node::root(&item, "$", &cx)).unwrap();
+        assert_eq!(read.managed_policy_arns.len(), 1);
+        let statement = &read.policies.items[0].statements.items[0];
+        assert_eq!(statement.allow, Field::Known(true));
+        assert_eq!(statement.actions.items, vec![Field::Known("*".to_string())]);
+        assert_eq!(read.policies.items[0].name, "inline policy everything");
+    }
+
+    fn percent_encode_all(text: &str) -> String {
+        text.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
 }

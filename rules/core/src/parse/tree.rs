@@ -339,6 +339,43 @@ impl<'a> Node<'a> {
         self.cx.warnings.take()
     }
 
+    /// Reads a non-negative whole number: a JSON number or, as CloudFormation writes scalars,
+    /// a string of digits; an unresolved value is unknown.
+    pub fn number(&self, what: &str) -> ParseResult<Field<u64>> {
+        match self.value {
+            Value::Null => Ok(Field::Absent),
+            Value::Number(n) => n.as_u64().map(Field::Known).ok_or_else(|| {
+                self.error(format!(
+                    "{what} must be a whole number of 0 or more, found {n}"
+                ))
+            }),
+            Value::String(s) if s.trim().is_empty() => Ok(Field::Absent),
+            Value::String(s) if has_placeholders(s, self.cx) => Ok(Field::Unknown),
+            Value::String(s) => s.trim().parse().map(Field::Known).map_err(|_| {
+                self.error(format!(
+                    "{what} must be a whole number, found the string {}",
+                    quote_for_error(s)
+                ))
+            }),
+            _ if self.intrinsic().is_some() => match self.if_branches() {
+                Some(branches) => either(branches, |branch| branch.number(what)),
+                None => Ok(Field::Unknown),
+            },
+            _ => Err(self.error(format!(
+                "{what} must be a number, found {}",
+                self.type_name()
+            ))),
+        }
+    }
+
+    /// Child number field.
+    pub fn number_at(&self, keys: &[&str]) -> ParseResult<Field<u64>> {
+        match self.get(keys) {
+            Some(node) => node.number(keys[0]),
+            None => Ok(Field::Absent),
+        }
+    }
+
     /// Child text field.
     pub fn text_at(&self, keys: &[&str]) -> ParseResult<Field<Text>> {
         match self.get(keys) {

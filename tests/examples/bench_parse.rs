@@ -145,7 +145,7 @@ fn container(i: usize) -> Value {
     json!({
         "name": format!("app-{i}"),
         "image": format!("111122223333.dkr.ecr.us-east-1.amazonaws.com/app-{i}:1.{i}"),
-        "privileged": i % 2 == 0,
+        "privileged": i.is_multiple_of(2),
         "readonlyRootFilesystem": true,
         "user": "1000",
         "environment": [{"name": "PASSWORD", "value": "x"}, {"name": "MODE", "value": "prod"}],
@@ -270,7 +270,7 @@ fn templates_and_intrinsics() -> Vec<Value> {
             |n| {
                 let parts: Vec<Value> = (0..n)
                     .map(|i| {
-                        if i % 2 == 0 {
+                        if i.is_multiple_of(2) {
                             json!({"Ref": "AWS::Region"})
                         } else {
                             json!("x")

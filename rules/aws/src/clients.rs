@@ -8,7 +8,7 @@ use aws_sdk_config::types::{ComplianceType, Evaluation as SdkEvaluation};
 use aws_sdk_ecs::types::{CapacityProviderField, ClusterField, ServiceField, TaskDefinitionField};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
-use ecs_harden_core::runner::io::{ApiError, ConfigApi, EcsApi, Page};
+use ecs_harden_core::runner::io::{ApiError, Batch, ConfigApi, Discovered, EcsApi, Page};
 use ecs_harden_core::runner::Evaluation;
 use serde_json::{json, Map, Value};
 
@@ -17,6 +17,8 @@ use crate::errors::api_error;
 
 const PUT_EVALUATIONS: &str = "config:PutEvaluations";
 const GET_HISTORY: &str = "config:GetResourceConfigHistory";
+const LIST_DISCOVERED: &str = "config:ListDiscoveredResources";
+const BATCH_GET: &str = "config:BatchGetResourceConfig";
 
 /// AWS Config through the SDK.
 #[derive(Clone)]
@@ -134,6 +136,135 @@ impl ConfigApi for SdkConfigApi {
                 put("tags", item.tags().map(|t| json!(t)));
                 Value::Object(o)
             }))
+        }
+    }
+
+    fn list_discovered_resources(
+        &self,
+        resource_type: &str,
+        resource_name: Option<&str>,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Discovered>, ApiError>> + Send {
+        self.list_discovered(resource_type, resource_name, next_token)
+    }
+
+    fn batch_get_resource_config(
+        &self,
+        keys: &[(String, String)],
+    ) -> impl Future<Output = Result<Batch, ApiError>> + Send {
+        self.batch_get(keys)
+    }
+}
+
+/// A configuration item from the SDK's `ConfigurationItem` or `BaseConfigurationItem`, in the
+/// JSON shape `GetResourceConfigHistory` returns (`configuration` a JSON string).
+macro_rules! item_json {
+    ($item:expr) => {{
+        let item = $item;
+        let mut o = Map::new();
+        let mut put = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                o.insert(k.to_string(), v);
+            }
+        };
+        put(
+            "resourceType",
+            item.resource_type().map(|t| json!(t.as_str())),
+        );
+        put("resourceId", item.resource_id().map(|s| json!(s)));
+        put("resourceName", item.resource_name().map(|s| json!(s)));
+        put("arn", item.arn().map(|s| json!(s)));
+        put("accountId", item.account_id().map(|s| json!(s)));
+        put("awsRegion", item.aws_region().map(|s| json!(s)));
+        put(
+            "configurationItemStatus",
+            item.configuration_item_status().map(|s| json!(s.as_str())),
+        );
+        put(
+            "configurationItemCaptureTime",
+            item.configuration_item_capture_time()
+                .and_then(|t| t.fmt(Format::DateTime).ok())
+                .map(Value::String),
+        );
+        put("configuration", item.configuration().map(|s| json!(s)));
+        Value::Object(o)
+    }};
+}
+
+impl SdkConfigApi {
+    fn list_discovered(
+        &self,
+        resource_type: &str,
+        resource_name: Option<&str>,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Discovered>, ApiError>> + Send {
+        let request = self
+            .client
+            .list_discovered_resources()
+            .resource_type(aws_sdk_config::types::ResourceType::from(resource_type))
+            .set_resource_name(resource_name.map(str::to_string))
+            .limit(100)
+            .set_next_token(next_token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| api_error(LIST_DISCOVERED, e))?;
+            Ok(Page {
+                items: page
+                    .resource_identifiers()
+                    .iter()
+                    .filter(|r| r.resource_deletion_time().is_none())
+                    .map(|r| Discovered {
+                        resource_type: r
+                            .resource_type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                        resource_id: r.resource_id().unwrap_or_default().to_string(),
+                        resource_name: r.resource_name().map(str::to_string),
+                    })
+                    .collect(),
+                next_token: page.next_token().map(str::to_string),
+            })
+        }
+    }
+
+    fn batch_get(
+        &self,
+        keys: &[(String, String)],
+    ) -> impl Future<Output = Result<Batch, ApiError>> + Send {
+        let client = self.client.clone();
+        let keys = keys.to_vec();
+        async move {
+            let mut request = client.batch_get_resource_config();
+            for (resource_type, resource_id) in &keys {
+                let key = aws_sdk_config::types::ResourceKey::builder()
+                    .resource_type(aws_sdk_config::types::ResourceType::from(
+                        resource_type.as_str(),
+                    ))
+                    .resource_id(resource_id)
+                    .build()
+                    .map_err(|e| ApiError::new(BATCH_GET, "InvalidKey", e.to_string(), false))?;
+                request = request.resource_keys(key);
+            }
+            let response = request.send().await.map_err(|e| api_error(BATCH_GET, e))?;
+            Ok(Batch {
+                items: response
+                    .base_configuration_items()
+                    .iter()
+                    .map(|item| item_json!(item))
+                    .collect(),
+                unprocessed: response
+                    .unprocessed_resource_keys()
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.resource_type().as_str().to_string(),
+                            k.resource_id().to_string(),
+                        )
+                    })
+                    .collect(),
+            })
         }
     }
 }

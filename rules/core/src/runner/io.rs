@@ -79,6 +79,26 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
+/// A resource AWS Config has discovered (an element of `ListDiscoveredResources`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discovered {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub resource_name: Option<String>,
+}
+
+/// What one `BatchGetResourceConfig` call gave: configuration items as JSON (in the shape
+/// `GetResourceConfigHistory` items have: `configuration` a JSON string, no tags), and the
+/// keys Config left for another call.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Batch {
+    pub items: Vec<Value>,
+    pub unprocessed: Vec<(String, String)>,
+}
+
+/// Most keys one `BatchGetResourceConfig` call takes.
+pub const MAX_BATCH_GET_KEYS: usize = 100;
+
 /// AWS Config, as the runner uses it.
 pub trait ConfigApi {
     /// One `PutEvaluations` call (at most 100 evaluations); returns what Config reported in
@@ -97,6 +117,21 @@ pub trait ConfigApi {
         resource_id: &str,
         later_time: &str,
     ) -> impl Future<Output = Result<Option<Value>, ApiError>> + Send;
+
+    /// One page of `ListDiscoveredResources` (at most 100) of a type, optionally only those
+    /// of one name; deleted resources are left out.
+    fn list_discovered_resources(
+        &self,
+        resource_type: &str,
+        resource_name: Option<&str>,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Discovered>, ApiError>> + Send;
+
+    /// One `BatchGetResourceConfig` call of at most [`MAX_BATCH_GET_KEYS`] (type, id) keys.
+    fn batch_get_resource_config(
+        &self,
+        keys: &[(String, String)],
+    ) -> impl Future<Output = Result<Batch, ApiError>> + Send;
 }
 
 /// Amazon ECS, as the runner uses it. List methods return one page (`next_token` from the

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde_json::{json, Value};
 
 use super::inventory::family_and_revision;
-use super::io::{ApiError, Clock, ConfigApi, EcsApi, Page};
+use super::io::{ApiError, Batch, Clock, ConfigApi, Discovered, EcsApi, Page};
 use super::*;
 use crate::catalogue::find;
 use crate::verdict::Verdict;
@@ -95,6 +95,25 @@ impl ConfigApi for FakeConfig {
         _later_time: &str,
     ) -> impl Future<Output = Result<Option<Value>, ApiError>> + Send {
         std::future::ready(Ok(self.history.lock().unwrap().clone()))
+    }
+
+    fn list_discovered_resources(
+        &self,
+        _resource_type: &str,
+        _resource_name: Option<&str>,
+        _next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Discovered>, ApiError>> + Send {
+        std::future::ready(Ok(Page {
+            items: Vec::new(),
+            next_token: None,
+        }))
+    }
+
+    fn batch_get_resource_config(
+        &self,
+        _keys: &[(String, String)],
+    ) -> impl Future<Output = Result<Batch, ApiError>> + Send {
+        std::future::ready(Ok(Batch::default()))
     }
 }
 

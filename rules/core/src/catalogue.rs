@@ -179,6 +179,29 @@ impl Control {
         self.evaluate_in(resource, params, &context)
     }
 
+    /// Judges a resource's configuration whatever its lifecycle status (a deregistered
+    /// revision a service still runs), or `None` when it is not of this control's type.
+    pub fn judge_configuration(
+        &self,
+        resource: &Resource,
+        params: &Params,
+        context: &Context<'_>,
+    ) -> Option<Outcome> {
+        Some(match (&self.evaluator, &resource.body) {
+            (Evaluator::TaskDefinition(f), Body::TaskDefinition(td)) => f(td, params),
+            (Evaluator::TaskDefinitionInContext(f), Body::TaskDefinition(td)) => {
+                f(td, params, context)
+            }
+            (Evaluator::Service(f), Body::Service(s)) => f(s, params),
+            (Evaluator::ServiceInContext(f), Body::Service(s)) => f(s, params, context),
+            (Evaluator::Cluster(f), Body::Cluster(c)) => f(c, params),
+            (Evaluator::TaskSet(f), Body::TaskSet(t)) => f(t, params),
+            (Evaluator::CapacityProvider(f), Body::CapacityProvider(c)) => f(c, params),
+            (Evaluator::LaunchTemplate(f), Body::LaunchTemplate(t)) => f(t, params),
+            _ => return None,
+        })
+    }
+
     /// Evaluates a resource, or `None` when it is not of this control's type; controls that
     /// look across resources read them from `context`. Lifecycle scope comes first: deleted or
     /// unrecorded items, and INACTIVE (or DELETE_IN_PROGRESS task definition) resources are
@@ -211,20 +234,10 @@ impl Control {
                 )));
             }
         }
-        Some(match (&self.evaluator, &resource.body) {
-            (_, Body::Gone) => Outcome::not_applicable("The resource no longer exists."),
-            (Evaluator::TaskDefinition(f), Body::TaskDefinition(td)) => f(td, params),
-            (Evaluator::Service(f), Body::Service(s)) => f(s, params),
-            (Evaluator::Cluster(f), Body::Cluster(c)) => f(c, params),
-            (Evaluator::TaskSet(f), Body::TaskSet(t)) => f(t, params),
-            (Evaluator::CapacityProvider(f), Body::CapacityProvider(c)) => f(c, params),
-            (Evaluator::LaunchTemplate(f), Body::LaunchTemplate(t)) => f(t, params),
-            (Evaluator::TaskDefinitionInContext(f), Body::TaskDefinition(td)) => {
-                f(td, params, context)
-            }
-            (Evaluator::ServiceInContext(f), Body::Service(s)) => f(s, params, context),
-            _ => return None,
-        })
+        if resource.body == Body::Gone {
+            return Some(Outcome::not_applicable("The resource no longer exists."));
+        }
+        self.judge_configuration(resource, params, context)
     }
 }
 
@@ -237,6 +250,7 @@ fn short_type(resource_type: ResourceType) -> &'static str {
         ResourceType::CapacityProvider => "capacity provider",
         ResourceType::LaunchTemplate => "launch template",
         ResourceType::Role => "role",
+        ResourceType::Policy => "policy",
     }
 }
 

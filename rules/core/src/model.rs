@@ -251,10 +251,11 @@ pub enum ResourceType {
     CapacityProvider,
     LaunchTemplate,
     Role,
+    Policy,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 7] = [
+    pub const ALL: [ResourceType; 8] = [
         ResourceType::TaskDefinition,
         ResourceType::Service,
         ResourceType::Cluster,
@@ -262,6 +263,7 @@ impl ResourceType {
         ResourceType::CapacityProvider,
         ResourceType::LaunchTemplate,
         ResourceType::Role,
+        ResourceType::Policy,
     ];
 
     /// The ECS types, which the ECS API lists.
@@ -283,16 +285,23 @@ impl ResourceType {
             ResourceType::CapacityProvider => "AWS::ECS::CapacityProvider",
             ResourceType::LaunchTemplate => "AWS::EC2::LaunchTemplate",
             ResourceType::Role => "AWS::IAM::Role",
+            ResourceType::Policy => "AWS::IAM::Policy",
         }
     }
 
     /// Whether the type is read only as a related resource (a task definition's role), never
     /// judged or reported on its own.
     pub fn is_related_only(self) -> bool {
-        self == ResourceType::Role
+        matches!(self, ResourceType::Role | ResourceType::Policy)
     }
 
     pub fn from_aws_name(name: &str) -> Option<ResourceType> {
+        // CloudFormation's other spellings of an IAM policy attached to roles.
+        if name.eq_ignore_ascii_case("AWS::IAM::ManagedPolicy")
+            || name.eq_ignore_ascii_case("AWS::IAM::RolePolicy")
+        {
+            return Some(ResourceType::Policy);
+        }
         ResourceType::ALL
             .into_iter()
             .find(|t| t.aws_name().eq_ignore_ascii_case(name))
@@ -665,6 +674,19 @@ pub struct Role {
     pub policies: List<PolicyDocument>,
 }
 
+/// An IAM policy that is its own resource (a customer managed policy, a policy attached to
+/// roles), read as a related resource.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub name: Field<String>,
+    /// The document, when written out.
+    pub document: Field<PolicyDocument>,
+    /// References to the roles it attaches to (`Roles`, `RoleName`, Terraform's `role`).
+    pub roles: List<Text>,
+    /// Managed policy ARNs it attaches (Terraform's `aws_iam_role_policy_attachment`).
+    pub attaches: List<Text>,
+}
+
 /// An IAM policy document.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PolicyDocument {
@@ -695,6 +717,7 @@ pub enum Body {
     CapacityProvider(CapacityProvider),
     LaunchTemplate(LaunchTemplate),
     Role(Role),
+    Policy(Policy),
     /// A configuration item with no configuration (deleted or not recorded).
     Gone,
 }

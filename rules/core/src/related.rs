@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 
 use crate::catalogue::Control;
-use crate::model::{Body, Hole, Part, Resource, ResourceType, Role, Shape, TaskDefinition, Text};
+use crate::model::{
+    Body, Field, Hole, Part, Policy, PolicyDocument, Resource, ResourceType, Role, Shape,
+    TaskDefinition, Text,
+};
 use crate::params::Params;
 
 /// What a lookup found.
@@ -53,8 +56,10 @@ impl Related for Nothing {
 pub struct Index {
     task_definitions: Vec<Resource>,
     roles: Vec<Resource>,
+    policies: Vec<Resource>,
     by_key: HashMap<String, usize>,
     roles_by_key: HashMap<String, usize>,
+    policies_by_key: HashMap<String, usize>,
 }
 
 /// The keys a resource answers to: its id (ARN, logical id, Terraform address), and the names a
@@ -88,6 +93,11 @@ fn keys(resource: &Resource) -> Vec<String> {
                 keys.push(name.clone());
             }
         }
+        Body::Policy(policy) => {
+            if let Some(name) = policy.name.known() {
+                keys.push(name.clone());
+            }
+        }
         _ => {}
     }
     keys
@@ -105,16 +115,64 @@ fn reference_key(reference: &Text) -> Option<String> {
 }
 
 impl Index {
-    /// Keeps the task definitions and roles of `resources`.
+    /// Keeps the task definitions, roles and policies of `resources`; a role gets the
+    /// documents of the policies that attach to it and of the customer managed policies it
+    /// names, where the input holds them.
     pub fn new<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> Index {
         let mut index = Index::default();
         for resource in resources {
             index.add(resource.clone());
         }
+        index.attach_policies();
         index
     }
 
-    pub fn add(&mut self, resource: Resource) {
+    fn attach_policies(&mut self) {
+        let mut attached: Vec<(usize, Field<PolicyDocument>, Vec<Text>)> = Vec::new();
+        for policy in &self.policies {
+            let Body::Policy(body) = &policy.body else {
+                continue;
+            };
+            for role in &body.roles {
+                let Some(at) = reference_key(role).and_then(|k| self.roles_by_key.get(&k)) else {
+                    continue;
+                };
+                attached.push((*at, body.document.clone(), body.attaches.items.clone()));
+            }
+        }
+        for (at, document, arns) in attached {
+            if let Body::Role(role) = &mut self.roles[at].body {
+                match document {
+                    Field::Known(document) => role.policies.items.push(document),
+                    Field::Unknown => role.policies.incomplete = true,
+                    Field::Absent => {}
+                }
+                role.managed_policy_arns.items.extend(arns);
+            }
+        }
+        // Customer managed policies a role names by ARN or reference.
+        for role in &mut self.roles {
+            let Body::Role(body) = &mut role.body else {
+                continue;
+            };
+            let documents: Vec<PolicyDocument> = body
+                .managed_policy_arns
+                .iter()
+                .filter_map(|arn| reference_key(arn))
+                .filter_map(|key| self.policies_by_key.get(&key))
+                .filter_map(|&at| match &self.policies[at].body {
+                    Body::Policy(Policy {
+                        document: Field::Known(document),
+                        ..
+                    }) => Some(document.clone()),
+                    _ => None,
+                })
+                .collect();
+            body.policies.items.extend(documents);
+        }
+    }
+
+    fn add(&mut self, resource: Resource) {
         match resource.meta.resource_type {
             ResourceType::TaskDefinition => {
                 let at = self.task_definitions.len();
@@ -151,12 +209,19 @@ impl Index {
                 }
                 self.roles.push(resource);
             }
+            ResourceType::Policy => {
+                let at = self.policies.len();
+                for key in keys(&resource) {
+                    self.policies_by_key.entry(key).or_insert(at);
+                }
+                self.policies.push(resource);
+            }
             _ => {}
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.task_definitions.is_empty() && self.roles.is_empty()
+        self.task_definitions.is_empty() && self.roles.is_empty() && self.policies.is_empty()
     }
 }
 

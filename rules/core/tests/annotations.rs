@@ -3,12 +3,13 @@
 //! A control without a snapshot fails in CI (`CI=true`); write new ones locally with
 //! `INSTA_UPDATE=always cargo test -p ecs-harden-core --test annotations` and review them.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use ecs_harden_core::verdict::MAX_ANNOTATION_CHARS;
-use ecs_harden_core::{catalogue, parse, Verdict};
+use ecs_harden_core::{catalogue, Verdict};
+
+mod support;
 use serde_json::Value;
 
 fn cases_dir() -> PathBuf {
@@ -40,19 +41,8 @@ fn annotations(control: &catalogue::Control) -> Vec<(String, String)> {
             continue;
         }
         assert_eq!(case["control"], control.id, "{name}");
-        let given: BTreeMap<String, String> = case["parameters"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-            .collect();
-        let params = control.params_from_strings(&given).unwrap();
-        let resources = parse::parse_value(&case);
-        assert_eq!(resources.len(), 1, "{name}");
-        let resource = resources[0]
-            .as_ref()
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let outcome = control.evaluate(resource, &params).unwrap();
+        let (_, outcome) =
+            support::evaluate(control, &case).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(outcome.verdict, Verdict::NonCompliant, "{name}");
         let annotation = outcome
             .annotation

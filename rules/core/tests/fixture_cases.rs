@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use ecs_harden_core::{catalogue, parse, ResourceType, Verdict};
+use ecs_harden_core::{catalogue, ResourceType, Verdict};
+
+mod support;
 use serde_json::Value;
 
 /// The resource types whose controls must have cases in every Terraform shape.
@@ -58,39 +60,12 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
             failures.push(format!("{name}: no control {control_id} in the catalogue"));
             continue;
         };
-        let params: BTreeMap<String, String> = case["parameters"]
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let params = match control.params_from_strings(&params) {
-            Ok(p) => p,
+        let (resource, outcome) = match support::evaluate(control, &case) {
+            Ok(read) => read,
             Err(e) => {
                 failures.push(format!("{name}: {e}"));
                 continue;
             }
-        };
-        let resources = parse::parse_value(&case);
-        if resources.len() != 1 {
-            failures.push(format!("{name}: {} resources read", resources.len()));
-            continue;
-        }
-        let resource = match &resources[0] {
-            Ok(r) => r,
-            Err(e) => {
-                failures.push(format!("{name}: parse error {e}"));
-                continue;
-            }
-        };
-        let Some(outcome) = control.evaluate(resource, &params) else {
-            failures.push(format!(
-                "{name}: {control_id} does not apply to {}",
-                resource.meta.resource_type
-            ));
-            continue;
         };
         *per_control.entry(control_id.to_string()).or_default() += 1;
         shapes

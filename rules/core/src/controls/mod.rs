@@ -9,13 +9,49 @@ macro_rules! controls {
 
         /// Every control, in catalogue order.
         pub(crate) static ALL: &[&crate::catalogue::Control] = &[$(&$module::CONTROL),*];
+
+        /// Each control's source file, in catalogue order: the generated docs quote the doc
+        /// comment of its evaluator.
+        pub(crate) static SOURCES: &[&str] = &[$(include_str!(concat!(stringify!($module), ".rs"))),*];
     };
 }
 
+// One control a line, so that adding one is adding a line.
+#[rustfmt::skip]
 controls![
-    ecs_2, ecs_3, ecs_4, ecs_5, ecs_8, ecs_9, ecs_10, ecs_12, ecs_13, ecs_14, ecs_15, ecs_16,
-    ecs_17, ecs_18, ecs_19, ecs_20, ecs_21, harden_1, harden_2, harden_3, harden_4, harden_5,
-    harden_6, harden_7, harden_8, harden_9,
+    ecs_2,
+    ecs_3,
+    ecs_4,
+    ecs_5,
+    ecs_8,
+    ecs_9,
+    ecs_10,
+    ecs_12,
+    ecs_13,
+    ecs_14,
+    ecs_15,
+    ecs_16,
+    ecs_17,
+    ecs_18,
+    ecs_19,
+    ecs_20,
+    ecs_21,
+    harden_1,
+    harden_2,
+    harden_3,
+    harden_4,
+    harden_5,
+    harden_6,
+    harden_7,
+    harden_8,
+    harden_9,
+    harden_10,
+    harden_11,
+    harden_12,
+    harden_13,
+    harden_14,
+    harden_15,
+    harden_16,
 ];
 
 use crate::catalogue::{Framework, Mapping, MappingSource};
@@ -36,6 +72,14 @@ pub(crate) const fn aws_nist(requirements: &'static [&'static str]) -> Mapping {
         framework: Framework::Nist80053R5,
         requirements,
         source: MappingSource::AwsSecurityHub,
+    }
+}
+
+pub(crate) const fn own_pci(requirements: &'static [&'static str]) -> Mapping {
+    Mapping {
+        framework: Framework::PciDss4,
+        requirements,
+        source: MappingSource::EcsHarden,
     }
 }
 

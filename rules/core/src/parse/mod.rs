@@ -231,15 +231,21 @@ fn fixture_case(root: Node<'_>) -> Vec<ParseResult<Resource>> {
             resource.error("the case's resource holds no ECS resource")
         )];
     }
+    // The case judges its resource of `resourceType`; a document may hold the resources that
+    // one relates to (the task definition a service runs, a role) beside it.
     if let (Some(hint), Some(shape)) = (hint, shape) {
-        for r in detected.iter().flatten() {
-            if r.meta.resource_type != hint || r.meta.shape.name() != shape {
-                return vec![Err(resource.error(format!(
-                    "the case says {shape} {hint}, but the resource reads as {} {}",
-                    r.meta.shape.name(),
-                    r.meta.resource_type
-                )))];
-            }
+        let read: Vec<&Resource> = detected.iter().flatten().collect();
+        if let Some(r) = read.iter().find(|r| r.meta.shape.name() != shape) {
+            return vec![Err(resource.error(format!(
+                "the case says {shape}, but the resource reads as {}",
+                r.meta.shape.name()
+            )))];
+        }
+        if !read.is_empty() && !read.iter().any(|r| r.meta.resource_type == hint) {
+            return vec![Err(resource.error(format!(
+                "the case says {hint}, but the document holds {}",
+                read[0].meta.resource_type
+            )))];
         }
     }
     detected
@@ -338,6 +344,7 @@ fn cloudformation_properties(
         ResourceType::CapacityProvider => "Name",
         ResourceType::LaunchTemplate => "LaunchTemplateName",
         ResourceType::Role => "RoleName",
+        ResourceType::Policy => "PolicyName",
     };
     let name = props
         .get(&[name_key])
@@ -384,6 +391,7 @@ fn body(
         }
         ResourceType::LaunchTemplate => Body::LaunchTemplate(read::launch_template(node, tags)?),
         ResourceType::Role => Body::Role(read::role(node)?),
+        ResourceType::Policy => Body::Policy(read::policy(node)?),
     })
 }
 
@@ -590,7 +598,15 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
         Node::root(configuration.value, &configuration_path, &cx)
     };
     meta.status = body_node.str_at(&["status"])?.known().cloned();
-    let body = body(body_node, resource_type, Containers::Required, tags)?;
+    let body = match body(body_node, resource_type, Containers::Required, tags)? {
+        // Config's launch template item need not carry `UserData` (its schema lists none):
+        // absent there says nothing about the template's user data.
+        Body::LaunchTemplate(mut template) if template.user_data.is_absent() => {
+            template.user_data = crate::model::Field::Unknown;
+            Body::LaunchTemplate(template)
+        }
+        body => body,
+    };
     meta.warnings = body_node.take_warnings();
     Ok(Resource { meta, body })
 }
@@ -630,6 +646,7 @@ fn api_document(root: Node<'_>) -> Vec<ParseResult<Resource>> {
         ("taskSets", ResourceType::TaskSet),
         ("capacityProviders", ResourceType::CapacityProvider),
         ("taskDefinitions", ResourceType::TaskDefinition),
+        ("launchTemplateVersions", ResourceType::LaunchTemplate),
     ] {
         if let Some(list) = root.get(&[key]) {
             if list
@@ -705,6 +722,10 @@ pub fn text_shows_ecs_content(text: &str) -> bool {
 }
 
 fn api_type(node: Node<'_>) -> Option<ResourceType> {
+    // One element of describe-launch-template-versions.
+    if node.has(&["launchTemplateData"]) {
+        return Some(ResourceType::LaunchTemplate);
+    }
     if node.has(&["containerDefinitions", "taskDefinitionArn"]) {
         return Some(ResourceType::TaskDefinition);
     }
@@ -784,7 +805,7 @@ fn api_resource_with_tags(
         ResourceType::Cluster => text(&["clusterArn"])?,
         ResourceType::TaskSet => text(&["taskSetArn"])?,
         ResourceType::CapacityProvider => text(&["capacityProviderArn"])?,
-        ResourceType::LaunchTemplate | ResourceType::Role => text(&["arn"])?,
+        ResourceType::LaunchTemplate | ResourceType::Role | ResourceType::Policy => text(&["arn"])?,
     };
     let account = arn
         .as_deref()
@@ -812,9 +833,21 @@ fn api_resource_with_tags(
         ResourceType::TaskSet => arn.clone().or(text(&["id"])?),
         ResourceType::CapacityProvider => text(&["name"])?.or(arn_name),
         ResourceType::LaunchTemplate => {
-            text(&["launchTemplateId"])?.or(text(&["launchTemplateName"])?)
+            let id = text(&["launchTemplateId"])?.or(text(&["launchTemplateName"])?);
+            // A version other than the default one (describe-launch-template-versions lists
+            // them all) is named with its number: `lt-0abc…:3`.
+            match (
+                node.bool_at(&["defaultVersion"])?,
+                node.get(&["versionNumber"]),
+            ) {
+                (crate::model::Field::Known(false), Some(version)) => {
+                    id.map(|id| format!("{id}:{}", version.value))
+                }
+                _ => id,
+            }
         }
         ResourceType::Role => text(&["roleName"])?.or(arn_name),
+        ResourceType::Policy => text(&["policyName"])?.or(arn_name),
     }
     .unwrap_or_else(|| resource_type.aws_name().to_string());
     let cx = ReadContext {

@@ -5,7 +5,7 @@ use crate::error::ParseResult;
 use crate::model::{
     AssignPublicIp, AutoScalingGroupProvider, Capabilities, CapacityProvider, Cluster, Container,
     EfsVolume, EnvVar, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration, Field,
-    LaunchTemplate, List, LogConfiguration, PolicyDocument, Role, Service, ServiceConnect,
+    LaunchTemplate, List, LogConfiguration, Policy, PolicyDocument, Role, Service, ServiceConnect,
     ServiceConnectService, Statement, Tags, TaskDefinition, TaskSet, Text, Volume,
 };
 use crate::parse::tree::{either, Node};
@@ -580,6 +580,9 @@ pub fn launch_template(node: Node<'_>, tags: Tags) -> ParseResult<LaunchTemplate
 }
 
 /// User data: `Fn::Base64` of a (possibly partly known) text, or base64 text written out.
+/// Base64 that decodes to something other than text (gzip-compressed user data) is unknown;
+/// a string that is not base64 at all (Terraform's `base64encode` of a partly known text) is
+/// taken as written.
 fn user_data_text(node: Node<'_>) -> ParseResult<Field<Text>> {
     if let Some(("Fn::Base64", _)) = node.intrinsic() {
         if let Some(text) = node.get(&["Fn::Base64"]) {
@@ -588,8 +591,9 @@ fn user_data_text(node: Node<'_>) -> ParseResult<Field<Text>> {
     }
     Ok(match node.text("UserData")? {
         Field::Known(text) => match text.as_literal() {
-            Some(encoded) => match decode_base64(encoded) {
-                Some(decoded) => Field::Known(Text::literal(decoded)),
+            Some(encoded) => match decode_base64_bytes(encoded).map(String::from_utf8) {
+                Some(Ok(decoded)) => Field::Known(Text::literal(decoded)),
+                Some(Err(_)) => Field::Unknown,
                 None => Field::Known(text),
             },
             None => Field::Known(text),
@@ -598,8 +602,9 @@ fn user_data_text(node: Node<'_>) -> ParseResult<Field<Text>> {
     })
 }
 
-/// Standard base64 (padding optional, line breaks ignored) to UTF-8 text.
-fn decode_base64(encoded: &str) -> Option<String> {
+/// Standard base64 (padding optional, line breaks ignored) to bytes; `None` when a character
+/// is not of the base64 alphabet.
+fn decode_base64_bytes(encoded: &str) -> Option<Vec<u8>> {
     let mut bits: u32 = 0;
     let mut count = 0;
     let mut out = Vec::with_capacity(encoded.len() * 3 / 4);
@@ -621,7 +626,7 @@ fn decode_base64(encoded: &str) -> Option<String> {
             bits &= (1 << count) - 1;
         }
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
 /// An IAM role: CloudFormation's `AWS::IAM::Role` (`ManagedPolicyArns`, `Policies`) and AWS
@@ -686,6 +691,74 @@ fn role_policies(node: Node<'_>, role: &mut Role) -> ParseResult<()> {
         }
     }
     Ok(())
+}
+
+/// An IAM policy resource: CloudFormation's `AWS::IAM::Policy` / `ManagedPolicy` / `RolePolicy`
+/// (`PolicyDocument`, `Roles` or `RoleName`), Terraform's role policies and attachments
+/// (`policy`, `role`, `policy_arn`, converted to these names), and AWS Config's
+/// `AWS::IAM::Policy` item (the default version of `policyVersionList`). Like a role, what
+/// cannot be read of it is a warning, never an error.
+pub fn policy(node: Node<'_>) -> ParseResult<Policy> {
+    node.expect_object("a policy")?;
+    let mut policy = Policy {
+        name: node.lenient_str_at(&["policyName", "managedPolicyName"]),
+        ..Policy::default()
+    };
+    let name = policy
+        .name
+        .known()
+        .cloned()
+        .unwrap_or_else(|| "(unnamed policy)".to_string());
+    let read = |policy: &mut Policy| -> ParseResult<()> {
+        if let Some(document) = node.get(&["policyDocument"]) {
+            policy.document = match policy_document(document, format!("policy {name}"))? {
+                Some(document) => Field::Known(document),
+                None => Field::Unknown,
+            };
+        } else if let Some(versions) = node.get(&["policyVersionList"]) {
+            policy.document = Field::Unknown;
+            for version in versions.elements() {
+                if version.bool_at(&["isDefaultVersion"])? == Field::Known(true) {
+                    if let Some(document) = version.get(&["document"]) {
+                        if let Some(document) = policy_document(document, format!("policy {name}"))?
+                        {
+                            policy.document = Field::Known(document);
+                        }
+                    }
+                }
+            }
+        }
+        for key in ["roles", "roleName"] {
+            if let Some(roles) = node.get(&[key]) {
+                if roles.value.is_array() {
+                    for role in roles.elements() {
+                        match role.text("a role")? {
+                            Field::Known(text) => policy.roles.items.push(text),
+                            _ => policy.roles.incomplete = true,
+                        }
+                    }
+                } else {
+                    match roles.text("a role")? {
+                        Field::Known(text) => policy.roles.items.push(text),
+                        _ => policy.roles.incomplete = true,
+                    }
+                }
+            }
+        }
+        if let Some(arn) = node.get(&["policyArn"]) {
+            match arn.text("policyArn")? {
+                Field::Known(text) => policy.attaches.items.push(text),
+                _ => policy.attaches.incomplete = true,
+            }
+        }
+        Ok(())
+    };
+    if let Err(error) = read(&mut policy) {
+        node.cx.warnings.borrow_mut().push(error.to_string());
+        policy.document = Field::Unknown;
+        policy.roles.incomplete = true;
+    }
+    Ok(policy)
 }
 
 /// A policy document: an object, or a JSON string (URL-encoded, as AWS Config records it, or
@@ -808,11 +881,11 @@ mod tests {
     #[test]
     fn base64_and_percent_encoding() {
         assert_eq!(
-            decode_base64(
+            decode_base64_bytes(
                 "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj13ZWIgPj4gL2V0Yy9lY3MvZWNzLmNvbmZpZw=="
             )
             .as_deref(),
-            Some("#!/bin/bash\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config")
+            Some(&b"#!/bin/bash\necho ECS_CLUSTER=web >> /etc/ecs/ecs.config"[..])
         );
         assert_eq!(
             percent_decode("%7B%22Version%22%3A%222012-10-17%22%7D"),
@@ -837,6 +910,27 @@ mod tests {
         assert_eq!(statement.allow, Field::Known(true));
         assert_eq!(statement.actions.items, vec![Field::Known("*".to_string())]);
         assert_eq!(read.policies.items[0].name, "inline policy everything");
+    }
+
+    #[test]
+    fn user_data_that_is_not_text_is_unknown() {
+        let cx = ReadContext::default();
+        let read = |user_data: &str| {
+            let template = json!({"LaunchTemplateData": {"UserData": user_data}});
+            launch_template(Node::root(&template, "$", &cx), Tags::default())
+                .unwrap()
+                .user_data
+        };
+        // The gzip magic bytes 1f 8b 08: compressed user data.
+        assert_eq!(read("H4sI"), Field::Unknown);
+        assert_eq!(
+            read("RUNTX0NMVVNURVI9d2Vi"),
+            Field::Known(Text::literal("ECS_CLUSTER=web"))
+        );
+        assert_eq!(
+            read("#!/bin/bash\nECS_CLUSTER=web"),
+            Field::Known(Text::literal("#!/bin/bash\nECS_CLUSTER=web"))
+        );
     }
 
     fn percent_encode_all(text: &str) -> String {

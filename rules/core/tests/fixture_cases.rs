@@ -9,10 +9,11 @@ mod support;
 use serde_json::Value;
 
 /// The resource types whose controls must have cases in every Terraform shape.
-const TERRAFORM_TYPES: [ResourceType; 3] = [
+const TERRAFORM_TYPES: [ResourceType; 4] = [
     ResourceType::TaskDefinition,
     ResourceType::Service,
     ResourceType::Cluster,
+    ResourceType::LaunchTemplate,
 ];
 
 fn workspace() -> PathBuf {
@@ -123,8 +124,9 @@ fn every_case_gets_its_expected_verdict_and_annotation() {
                 failures.push(format!("{}: no {shape} case", control.id));
             }
         }
-        // Task definitions, services and clusters are written in Terraform too: every control
-        // of theirs has a failing and a passing case in each of the three Terraform shapes.
+        // Task definitions, services, clusters and launch templates are written in Terraform
+        // too: every control of theirs has a failing and a passing case in each of the three
+        // Terraform shapes.
         if TERRAFORM_TYPES.contains(&control.resource_type()) {
             for shape in ["terraform-plan", "terraform-state", "terraform-hcl"] {
                 for verdict in [Verdict::NonCompliant, Verdict::Compliant] {

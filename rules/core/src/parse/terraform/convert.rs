@@ -13,6 +13,7 @@
 //! | `aws_ecs_cluster.name` / `setting[]` | `clusterName` / `settings[]` |
 //! | `aws_ecs_capacity_provider.auto_scaling_group_provider[0]` | `autoScalingGroupProvider` |
 //! | `aws_ecs_task_set.task_set_id` / `network_configuration[0]` | `id` / `networkConfiguration.awsvpcConfiguration` |
+//! | `aws_launch_template.name` / `user_data` / `metadata_options[0]` | `launchTemplateName` / `launchTemplateData.userData` / `launchTemplateData.metadataOptions` (EC2's shape) |
 //! | `tags_all` (or `tags`, when there is no `tags_all`) map | `tags` |
 //! | any other `snake_case` key | `camelCase` key |
 //!
@@ -45,7 +46,7 @@ pub(super) struct Kind {
 }
 
 /// The resource types read. `aws_ecs_cluster_capacity_providers` holds nothing a control reads.
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 12] = [
     kind(
         "aws_ecs_task_definition",
         ResourceType::TaskDefinition,
@@ -82,6 +83,16 @@ const KINDS: [Kind; 10] = [
     kind(
         "awscc_ecs_task_set",
         ResourceType::TaskSet,
+        Provider::CloudControl,
+    ),
+    kind(
+        "aws_launch_template",
+        ResourceType::LaunchTemplate,
+        Provider::Aws,
+    ),
+    kind(
+        "awscc_ec2_launch_template",
+        ResourceType::LaunchTemplate,
         Provider::CloudControl,
     ),
 ];
@@ -202,7 +213,7 @@ const MAPS: [&str; 9] = [
 
 /// Blocks the `aws` provider allows once (`max_items = 1`): a list of one in Terraform, an
 /// object in the ECS API.
-const BLOCKS_OF_ONE: [&str; 24] = [
+const BLOCKS_OF_ONE: [&str; 25] = [
     "runtime_platform",
     "efs_volume_configuration",
     "authorization_config",
@@ -227,6 +238,7 @@ const BLOCKS_OF_ONE: [&str; 24] = [
     "auto_scaling_group_provider",
     "managed_scaling",
     "scale",
+    "metadata_options",
 ];
 
 /// Converts one resource's attributes (markers for what is unknown) into the ECS API's shape.
@@ -260,6 +272,15 @@ pub(super) fn convert(kind: Kind, attributes: &Value, json_path: &str) -> ParseR
             out.insert(name, converted);
         }
     }
+    if kind.provider == Provider::Aws && kind.resource_type == ResourceType::LaunchTemplate {
+        // EC2 keeps what instances launch with under `LaunchTemplateData`; the provider
+        // writes it at the top level.
+        let data: Map<String, Value> = ["userData", "metadataOptions"]
+            .into_iter()
+            .filter_map(|key| Some((key.to_string(), out.remove(key)?)))
+            .collect();
+        out.insert("launchTemplateData".into(), Value::Object(data));
+    }
     Ok(Value::Object(out))
 }
 
@@ -286,6 +307,7 @@ fn aws_attribute(
             ));
         }
         (ResourceType::TaskDefinition, "volume") => Some("volumes"),
+        (ResourceType::LaunchTemplate, "name") => Some("launchTemplateName"),
         (ResourceType::Service, "name") => Some("serviceName"),
         (ResourceType::Cluster, "name") => Some("clusterName"),
         (ResourceType::Cluster, "setting") => Some("settings"),
@@ -582,6 +604,22 @@ mod tests {
             task_set,
             json!({"id": "ecs-svc/1", "service": "arn:aws:ecs:us-east-1:111122223333:service/main/web",
                    "networkConfiguration": {"awsvpcConfiguration": {"assignPublicIp": "DISABLED"}}})
+        );
+    }
+
+    #[test]
+    fn launch_template_data_moves_under_launch_template_data() {
+        let converted = aws(
+            "aws_launch_template",
+            json!({"name": "ecs-hosts", "image_id": "ami-1", "user_data": "RUNTX0NMVVNURVI9d2Vi",
+                   "metadata_options": [{"http_tokens": "required", "http_put_response_hop_limit": 1}],
+                   "tags_all": {"team": "platform"}}),
+        );
+        assert_eq!(
+            converted,
+            json!({"launchTemplateName": "ecs-hosts", "imageId": "ami-1", "tags": {"team": "platform"},
+                   "launchTemplateData": {"userData": "RUNTX0NMVVNURVI9d2Vi",
+                       "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}}})
         );
     }
 

@@ -295,6 +295,14 @@ fn pure_function(name: &str, args: &[Value]) -> Option<Value> {
     match (name, args.len()) {
         ("jsonencode", 1) if all_known => serde_json::to_string(&args[0]).ok().map(Value::String),
         ("jsondecode", 1) => serde_json::from_str(text(0)?).ok(),
+        ("base64encode", 1) => match &args[0] {
+            Value::String(plain) => Some(Value::String(base64(plain.as_bytes()))),
+            // A partly known text stays that text: the one attribute read through this
+            // function, a launch template's user data, is taken as written when it is not
+            // base64.
+            partly if is_marker(partly) => Some(partly.clone()),
+            _ => None,
+        },
         ("lower", 1) => Some(Value::String(text(0)?.to_lowercase())),
         ("upper", 1) => Some(Value::String(text(0)?.to_uppercase())),
         ("trimspace", 1) => Some(Value::String(text(0)?.trim().to_string())),
@@ -363,6 +371,28 @@ fn pure_function(name: &str, args: &[Value]) -> Option<Value> {
         ("tomap", 1) if args[0].is_object() && !is_marker(&args[0]) => Some(args[0].clone()),
         _ => None,
     }
+}
+
+/// Standard base64 with padding, as Terraform's `base64encode` writes it.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn number(n: &hcl_edit::Number) -> Value {
@@ -518,6 +548,16 @@ mod tests {
             json!({"$template": [{"$unresolved": "var.repo"}, ":latest"]})
         );
         assert_eq!(eval(r#"jsonencode({a = [1]})"#), json!("{\"a\":[1]}"));
+        assert_eq!(
+            eval(r#"base64encode("ECS_CLUSTER=web")"#),
+            json!("RUNTX0NMVVNURVI9d2Vi")
+        );
+        assert_eq!(eval(r#"base64encode("a")"#), json!("YQ=="));
+        assert_eq!(eval(r#"base64encode("ab")"#), json!("YWI="));
+        assert_eq!(
+            eval(r#"base64encode("ECS_CLUSTER=${var.cluster}")"#),
+            json!({"$template": ["ECS_CLUSTER=", {"$unresolved": "var.cluster"}]})
+        );
         assert_eq!(
             eval(r#"replace("a.b", "/\\./", "-")"#),
             unresolved(r#"replace("a.b", "/\\./", "-")"#)

@@ -5,8 +5,9 @@ use serde_json::Value;
 
 use crate::error::{ParseError, ParseResult};
 
-/// Largest document read, in bytes.
-pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+/// Largest document read, in bytes: `terraform show -json` of a large configuration's plan
+/// reaches tens of MiB.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 /// Deepest nesting accepted (arrays and objects).
 pub const MAX_DEPTH: usize = 100;
 /// Most values a YAML document may expand to through aliases.

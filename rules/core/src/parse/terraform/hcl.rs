@@ -374,7 +374,8 @@ impl Walker<'_> {
     }
 
     /// The keys and elements of a JSON heredoc: its body is indexed as JSON, with each
-    /// interpolation blanked out character for character so that lines and columns stay.
+    /// interpolation blanked out character for character (as digits: a number outside a JSON
+    /// string, text inside one) so that lines and columns stay.
     fn heredoc<'e>(
         &mut self,
         elements: impl Iterator<Item = &'e Element>,
@@ -384,28 +385,28 @@ impl Walker<'_> {
         let Some(source) = self.text.get(span.clone()) else {
             return;
         };
-        let mut body: Vec<char> = Vec::with_capacity(source.len());
-        let mut offsets: Vec<usize> = Vec::with_capacity(source.len());
-        for (offset, c) in source.char_indices() {
-            body.push(c);
-            offsets.push(span.start + offset);
-        }
-        for element in elements {
-            let blank = match element {
+        let mut blanks: Vec<std::ops::Range<usize>> = elements
+            .filter_map(|element| match element {
                 Element::Interpolation(i) => i.span(),
                 Element::Directive(d) => d.span(),
                 Element::Literal(_) => None,
-            };
-            let Some(blank) = blank else {
-                continue;
-            };
-            for (c, offset) in body.iter_mut().zip(&offsets) {
-                if blank.contains(offset) && *c != '\n' {
-                    *c = '0';
-                }
+            })
+            .collect();
+        blanks.sort_by_key(|range| range.start);
+        let mut blanks = blanks.into_iter().peekable();
+        let mut blanked = String::with_capacity(source.len());
+        for (offset, c) in source.char_indices() {
+            let offset = span.start + offset;
+            while blanks.peek().is_some_and(|range| range.end <= offset) {
+                blanks.next();
             }
+            let inside = blanks.peek().is_some_and(|range| range.contains(&offset));
+            blanked.push(if inside && c != '\n' { '1' } else { c });
         }
-        let blanked: String = body.into_iter().collect();
+        // Only a body that is JSON once blanked is indexed (the index reads JSON that parses).
+        if serde_json::from_str::<serde::de::IgnoredAny>(&blanked).is_err() {
+            return;
+        }
         let first_line = self.lines.position(self.text, span.start);
         let inner = json_positions(&blanked);
         let prefix_length = "$".len();

@@ -8,7 +8,9 @@ use aws_sdk_config::types::{ComplianceType, Evaluation as SdkEvaluation};
 use aws_sdk_ecs::types::{CapacityProviderField, ClusterField, ServiceField, TaskDefinitionField};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
-use ecs_harden_core::runner::io::{ApiError, Batch, ConfigApi, Discovered, EcsApi, Page};
+use ecs_harden_core::runner::io::{
+    ApiError, Batch, ConfigApi, Discovered, EcsApi, InventoryApi, Page,
+};
 use ecs_harden_core::runner::Evaluation;
 use serde_json::{json, Map, Value};
 
@@ -269,6 +271,90 @@ impl SdkConfigApi {
     }
 }
 
+/// Where a rule Lambda finds IAM roles and policies: the member account's own Config inventory
+/// in the Region, or the organization's aggregator (which holds IAM, a global service,
+/// whichever Region records it).
+#[derive(Clone)]
+pub enum SdkInventory {
+    Account(SdkConfigApi),
+    Aggregator {
+        client: aws_sdk_config::Client,
+        name: String,
+    },
+}
+
+const LIST_AGGREGATE: &str = "config:ListAggregateDiscoveredResources";
+const BATCH_GET_AGGREGATE: &str = "config:BatchGetAggregateResourceConfig";
+
+impl InventoryApi for SdkInventory {
+    fn find(
+        &self,
+        resource_type: &str,
+        name: &str,
+        account: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
+        let this = self.clone();
+        let (resource_type, name, account) = (
+            resource_type.to_string(),
+            name.to_string(),
+            account.map(str::to_string),
+        );
+        async move {
+            match this {
+                SdkInventory::Account(config) => {
+                    let page = config
+                        .list_discovered(&resource_type, Some(&name), None)
+                        .await?;
+                    let keys: Vec<(String, String)> = page
+                        .items
+                        .into_iter()
+                        .map(|d| (d.resource_type, d.resource_id))
+                        .collect();
+                    if keys.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    Ok(config.batch_get(&keys).await?.items)
+                }
+                SdkInventory::Aggregator {
+                    client,
+                    name: aggregator,
+                } => {
+                    let filters = aws_sdk_config::types::ResourceFilters::builder()
+                        .resource_name(&name)
+                        .set_account_id(account)
+                        .build();
+                    let listed = client
+                        .list_aggregate_discovered_resources()
+                        .configuration_aggregator_name(&aggregator)
+                        .resource_type(aws_sdk_config::types::ResourceType::from(
+                            resource_type.as_str(),
+                        ))
+                        .filters(filters)
+                        .send()
+                        .await
+                        .map_err(|e| api_error(LIST_AGGREGATE, e))?;
+                    let identifiers = listed.resource_identifiers().to_vec();
+                    if identifiers.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let response = client
+                        .batch_get_aggregate_resource_config()
+                        .configuration_aggregator_name(&aggregator)
+                        .set_resource_identifiers(Some(identifiers))
+                        .send()
+                        .await
+                        .map_err(|e| api_error(BATCH_GET_AGGREGATE, e))?;
+                    Ok(response
+                        .base_configuration_items()
+                        .iter()
+                        .map(|item| item_json!(item))
+                        .collect())
+                }
+            }
+        }
+    }
+}
+
 /// Amazon ECS through the SDK.
 #[derive(Clone)]
 pub struct SdkEcsApi {
@@ -354,6 +440,7 @@ impl EcsApi for SdkEcsApi {
             .describe_clusters()
             .set_clusters(Some(clusters.to_vec()))
             .include(ClusterField::Settings)
+            .include(ClusterField::Configurations)
             .include(ClusterField::Tags);
         async move {
             let out = request

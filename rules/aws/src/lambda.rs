@@ -4,12 +4,17 @@
 
 use aws_config::retry::RetryConfig;
 use ecs_harden_core::catalogue::{self, Control};
+use ecs_harden_core::contract;
+use ecs_harden_core::gate::GateConfig;
+use ecs_harden_core::parameter_map::ParameterMap;
+use ecs_harden_core::params::Params;
 use ecs_harden_core::runner::io::Clock;
-use ecs_harden_core::runner::{self, decode_event, RetryPolicy, RunError};
+use ecs_harden_core::runner::{self, decode_event, Apis, RetryPolicy, RunError};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::accounts::Accounts;
+use crate::clients::SdkInventory;
 use crate::clock::SystemClock;
 use crate::errors::{explain, CallContext};
 use crate::sdk;
@@ -40,24 +45,71 @@ pub fn serve(control_id: &str) -> Result<(), Error> {
         // The runner retries with the deadline in view; the SDK's own retries are off.
         let base = sdk::load(RetryConfig::disabled()).await;
         let calls = CallContext::of(&base, None);
-        let role_name = std::env::var(ecs_harden_core::contract::MEMBER_ROLE_NAME.name).ok();
+        let role_name = std::env::var(contract::MEMBER_ROLE_NAME.name).ok();
+        // IAM roles and policies are read through the organization's aggregator when the
+        // deployment names one.
+        let aggregator = std::env::var(contract::AGGREGATOR.name)
+            .ok()
+            .filter(|name| !name.trim().is_empty())
+            .map(|name| (aws_sdk_config::Client::new(&base), name));
+        let gated = gated(control)?;
         let accounts = Accounts::new(base, role_name);
         let clock = SystemClock::default();
-        let (accounts, clock, calls) = (&accounts, &clock, &calls);
+        let lambda = Lambda {
+            control,
+            accounts: &accounts,
+            aggregator: aggregator.as_ref(),
+            gated: &gated,
+            clock: &clock,
+            calls: &calls,
+        };
+        let lambda = &lambda;
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-            handle(control, accounts, clock, calls, event).await
+            handle(lambda, event).await
         }))
         .await
     })
 }
 
-async fn handle(
+/// The gate's controls with the organization's parameters, for a control that judges a
+/// service by the revision it runs: the same environment variables the gate reads.
+fn gated(control: &Control) -> Result<Vec<(&'static Control, Params)>, Error> {
+    if !control.evaluator.reads_related() {
+        return Ok(Vec::new());
+    }
+    let parameters = ParameterMap::from_environment(
+        std::env::var(contract::PARAMETERS.name).ok().as_deref(),
+        contract::PARAMETERS.name,
+    )
+    .map_err(|e| Error::from(e.to_string()))?;
+    let gate = GateConfig::new(
+        None,
+        std::env::var(contract::GATE_CONTROLS.name).ok().as_deref(),
+        &parameters,
+    )
+    .map_err(Error::from)?;
+    Ok(gate.controls)
+}
+
+/// What every invocation of a rule Lambda shares.
+struct Lambda<'a> {
     control: &'static Control,
-    accounts: &Accounts,
-    clock: &SystemClock,
-    calls: &CallContext,
-    event: LambdaEvent<Value>,
-) -> Result<Value, Error> {
+    accounts: &'a Accounts,
+    aggregator: Option<&'a (aws_sdk_config::Client, String)>,
+    gated: &'a [(&'static Control, Params)],
+    clock: &'a SystemClock,
+    calls: &'a CallContext,
+}
+
+async fn handle(lambda: &Lambda<'_>, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let Lambda {
+        control,
+        accounts,
+        aggregator,
+        gated,
+        clock,
+        calls,
+    } = *lambda;
     let (payload, context) = event.into_parts();
     let rule = control.rule_name();
     let decoded = match decode_event(&payload) {
@@ -84,11 +136,22 @@ async fn handle(
     } else {
         clock.now_millis() + 60_000
     };
+    let inventory = match aggregator {
+        Some((client, name)) => SdkInventory::Aggregator {
+            client: client.clone(),
+            name: name.clone(),
+        },
+        None => SdkInventory::Account(config.clone()),
+    };
     let run = runner::run(
         control,
         &decoded,
-        &config,
-        &ecs,
+        Apis {
+            config: &config,
+            ecs: &ecs,
+            inventory: &inventory,
+        },
+        gated,
         clock,
         &RetryPolicy::with_deadline(deadline),
     )

@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
 use aws_config::{Region, SdkConfig};
-use ecs_harden_aws::clients::SdkEcsApi;
+use ecs_harden_aws::clients::{SdkConfigApi, SdkEcsApi, SdkInventory};
 use ecs_harden_aws::clock::SystemClock;
 use ecs_harden_aws::errors::{api_error, CallContext, Problem};
+use ecs_harden_core::related::{Index, Nothing};
 use ecs_harden_core::runner::inventory::{inventory, Listed, Progress};
+use ecs_harden_core::runner::related::Fetched;
 use ecs_harden_core::runner::retry::Caller;
-use ecs_harden_core::ResourceType;
+use ecs_harden_core::{Resource, ResourceType};
 
 use crate::aws::{self, Failures, COMMERCIAL_REGIONS};
 use crate::check::{FileError, FileReport, Report, ResourceReport, Selection};
@@ -86,15 +88,36 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
             resources: Vec::new(),
             errors: Vec::new(),
         };
+        // Controls that look across resources need the whole inventory (and what it refers
+        // to) before judging; the others judge each resource as it is listed.
+        let mut waiting = Vec::new();
         let found = inventory(
             &ecs,
             &types,
             &caller,
             target.concurrency,
             &report_progress,
-            &mut |listed: Listed| evaluate(&listed, selection, &mut report),
+            &mut |listed: Listed| {
+                if selection.reads_related() {
+                    match listed.read() {
+                        Ok(resource) => waiting.push(resource),
+                        Err(error) => report.errors.push(unreadable(&listed, &error)),
+                    }
+                } else {
+                    evaluate(&listed, selection, &mut report);
+                }
+            },
         )
         .await;
+        if !waiting.is_empty() {
+            let config = aws_sdk_config::config::Builder::from(&base)
+                .region(Region::new(region.clone()))
+                .build();
+            let inventory = SdkInventory::Account(SdkConfigApi {
+                client: aws_sdk_config::Client::from_conf(config),
+            });
+            judge_with_related(waiting, &ecs, &inventory, &caller, selection, &mut report).await;
+        }
         progress.clear();
         match found {
             Ok(found) => {
@@ -169,12 +192,49 @@ fn evaluate(listed: &Listed, selection: &Selection, report: &mut FileReport) {
     match listed.read() {
         Ok(resource) => report.resources.push(ResourceReport::new(
             &resource,
-            selection.findings(&resource, &ecs_harden_core::related::Nothing),
+            selection.findings(&resource, &Nothing),
         )),
-        Err(error) => report.errors.push(FileError {
-            message: format!("{}: {error}", listed.id_hint()),
-            position: None,
-        }),
+        Err(error) => report.errors.push(unreadable(listed, &error)),
+    }
+}
+
+fn unreadable(listed: &Listed, error: &ecs_harden_core::ParseError) -> FileError {
+    FileError {
+        message: format!("{}: {error}", listed.id_hint()),
+        position: None,
+    }
+}
+
+/// Every resource of a Region, judged with what it refers to: the revisions services run
+/// (described once each) and task roles (AWS Config's record of them in the account).
+async fn judge_with_related(
+    resources: Vec<Resource>,
+    ecs: &SdkEcsApi,
+    inventory: &SdkInventory,
+    caller: &Caller<'_, SystemClock>,
+    selection: &Selection,
+    report: &mut FileReport,
+) {
+    let mut fetched = Fetched::default();
+    let mut related = Vec::new();
+    for resource in &resources {
+        match fetched.of(resource, ecs, inventory, caller).await {
+            Ok(found) => related.extend(found),
+            Err(error) => report.errors.push(FileError {
+                message: format!(
+                    "{} {}: what it refers to could not be read: {error}",
+                    resource.meta.resource_type, resource.meta.resource_id
+                ),
+                position: None,
+            }),
+        }
+    }
+    let index = Index::new(resources.iter().chain(&related));
+    for resource in &resources {
+        report.resources.push(ResourceReport::new(
+            resource,
+            selection.findings(resource, &index),
+        ));
     }
 }
 

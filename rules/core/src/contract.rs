@@ -40,5 +40,19 @@ pub const PARAMETERS: EnvVar = EnvVar {
     description: "JSON object of rule parameters by control id, the same map the conformance pack's InputParameters come from.",
 };
 
+/// The organization's AWS Config aggregator, where rule Lambdas read IAM roles and policies
+/// (global resources, recorded in one Region) of member accounts.
+pub const AGGREGATOR: EnvVar = EnvVar {
+    key: "aggregator",
+    name: "ECS_HARDEN_AGGREGATOR",
+    description: "Name of the organization's AWS Config aggregator in the Lambda's account and Region; rule Lambdas read IAM roles and policies there. Unset: the member account's own Config inventory in the Region.",
+};
+
 /// All of them, in a stable order.
-pub const ENVIRONMENT: &[&EnvVar] = &[&MEMBER_ROLE_NAME, &GATE_MODE, &GATE_CONTROLS, &PARAMETERS];
+pub const ENVIRONMENT: &[&EnvVar] = &[
+    &MEMBER_ROLE_NAME,
+    &GATE_MODE,
+    &GATE_CONTROLS,
+    &PARAMETERS,
+    &AGGREGATOR,
+];

@@ -158,7 +158,7 @@ impl Index {
             let documents: Vec<PolicyDocument> = body
                 .managed_policy_arns
                 .iter()
-                .filter_map(|arn| reference_key(arn))
+                .filter_map(reference_key)
                 .filter_map(|key| self.policies_by_key.get(&key))
                 .filter_map(|&at| match &self.policies[at].body {
                     Body::Policy(Policy {

@@ -134,6 +134,21 @@ pub trait ConfigApi {
     ) -> impl Future<Output = Result<Batch, ApiError>> + Send;
 }
 
+/// Where the resources a control reads beside the one it judges, and that are not ECS
+/// resources (IAM roles and policies), are found: AWS Config's record of them, in the account
+/// itself or through the organization's aggregator (which sees IAM, a global service, whichever
+/// Region records it).
+pub trait InventoryApi {
+    /// The configuration items (the shape `GetResourceConfigHistory` items have) of the
+    /// resources of `resource_type` named `name` in `account`.
+    fn find(
+        &self,
+        resource_type: &str,
+        name: &str,
+        account: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send;
+}
+
 /// Amazon ECS, as the runner uses it. List methods return one page (`next_token` from the
 /// previous page, none for the first); describes take batches no larger than the API allows.
 pub trait EcsApi {

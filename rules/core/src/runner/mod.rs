@@ -25,13 +25,14 @@ pub mod evaluation;
 pub mod event;
 pub mod inventory;
 pub mod io;
+pub mod related;
 pub mod retry;
 mod run;
 
 pub use evaluation::{evaluate_item, Evaluation, ItemError};
 pub use event::{decode_event, EventError, RuleEvent, Trigger};
 pub use retry::RetryPolicy;
-pub use run::{run, ReadError, Run, RunError, Unreadable};
+pub use run::{run, Apis, ReadError, Run, RunError, Unreadable};
 
 #[cfg(test)]
 mod run_tests;

@@ -5,15 +5,17 @@
 use serde_json::Value;
 
 use super::delivery::{deliver, Undelivered};
-use super::evaluation::{evaluate_item, Evaluation, ItemError};
+use super::evaluation::{evaluate_item, evaluation_of, read_item, Evaluation, Item, ItemError};
 use super::event::{EventError, RuleEvent, Trigger};
 use super::inventory::{family_and_revision, inventory, Listed, DEFAULT_CONCURRENCY};
-use super::io::{ApiError, Clock, ConfigApi, EcsApi};
+use super::io::{ApiError, Clock, ConfigApi, EcsApi, InventoryApi};
+use super::related::Fetched;
 use super::retry::{Caller, RetryPolicy};
 use crate::catalogue::Control;
 use crate::error::ParseError;
-use crate::model::ResourceType;
+use crate::model::{Resource, ResourceType};
 use crate::params::{ParamError, Params};
+use crate::related::{Context, Index};
 use crate::verdict::{Outcome, Verdict};
 
 /// Why an invocation failed.
@@ -118,15 +120,30 @@ pub struct Run {
     pub error: Option<RunError>,
 }
 
-/// Handles one decoded Config rule event for `control`.
-pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
+/// What an invocation reads AWS through: Config in the account (evaluations, items), ECS,
+/// and where related IAM resources are found.
+pub struct Apis<'a, C, E, I> {
+    pub config: &'a C,
+    pub ecs: &'a E,
+    pub inventory: &'a I,
+}
+
+/// Handles one decoded Config rule event for `control`. `gated` is the gate's list of
+/// controls with the organization's parameters, for the controls that judge a service by the
+/// revision it runs (empty: the gate's defaults).
+pub async fn run<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
     control: &Control,
     event: &RuleEvent,
-    config: &C,
-    ecs: &E,
+    apis: Apis<'_, C, E, I>,
+    gated: &[(&'static Control, Params)],
     clock: &K,
     policy: &RetryPolicy,
 ) -> Run {
+    let Apis {
+        config,
+        ecs,
+        inventory,
+    } = apis;
     let mut out = Run::default();
     let params = match event.params(control) {
         Ok(params) => params,
@@ -136,7 +153,12 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
         }
     };
     let caller = Caller::new(clock, policy);
-    let gathered = gather(control, &params, event, config, ecs, &caller).await;
+    let rule = Rule {
+        control,
+        params: &params,
+        gated,
+    };
+    let gathered = gather(&rule, event, config, ecs, inventory, &caller).await;
     out.retries = caller.retries();
     let (evaluations, unreadable) = match gathered {
         Ok(found) => found,
@@ -162,12 +184,65 @@ pub async fn run<C: ConfigApi, E: EcsApi, K: Clock>(
 
 type Gathered = (Vec<Evaluation>, Vec<Unreadable>);
 
-async fn gather<C: ConfigApi, E: EcsApi, K: Clock>(
-    control: &Control,
-    params: &Params,
+/// The control an invocation runs, with its parameters and the gate's controls.
+struct Rule<'a> {
+    control: &'a Control,
+    params: &'a Params,
+    gated: &'a [(&'static Control, Params)],
+}
+
+impl Rule<'_> {
+    /// Evaluates an item; for a control that looks across resources, with what it relates to
+    /// fetched first.
+    async fn evaluate<E: EcsApi, I: InventoryApi, K: Clock>(
+        &self,
+        item: &Value,
+        left_scope: bool,
+        fallback_timestamp: Option<&str>,
+        ecs: &E,
+        inventory: &I,
+        caller: &Caller<'_, K>,
+    ) -> Result<Result<Evaluation, ItemError>, RunError> {
+        if !self.control.evaluator.reads_related() {
+            return Ok(evaluate_item(
+                self.control,
+                self.params,
+                item,
+                left_scope,
+                fallback_timestamp,
+            ));
+        }
+        let (resource, timestamp) = match read_item(item, left_scope, fallback_timestamp) {
+            Ok(Item::Read(resource, timestamp)) => (resource, timestamp),
+            Ok(Item::LeftScope(evaluation)) => return Ok(Ok(evaluation)),
+            Err(error) => return Ok(Err(error)),
+        };
+        let mut fetched = Fetched::default();
+        let related = if resource.meta.item_status.is_none_or(|s| s.is_evaluated()) {
+            fetched.of(&resource, ecs, inventory, caller).await?
+        } else {
+            Vec::new()
+        };
+        Ok(Ok(self.in_context(&resource, &related, &timestamp)))
+    }
+
+    /// The evaluation of a resource with its related resources.
+    fn in_context(&self, resource: &Resource, related: &[Resource], timestamp: &str) -> Evaluation {
+        let index = Index::new(std::iter::once(resource).chain(related));
+        let context = Context {
+            related: &index,
+            gated: self.gated,
+        };
+        evaluation_of(self.control, self.params, resource, timestamp, &context)
+    }
+}
+
+async fn gather<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
+    rule: &Rule<'_>,
     event: &RuleEvent,
     config: &C,
     ecs: &E,
+    inventory: &I,
     caller: &Caller<'_, K>,
 ) -> Result<Gathered, RunError> {
     match &event.trigger {
@@ -175,13 +250,16 @@ async fn gather<C: ConfigApi, E: EcsApi, K: Clock>(
             item,
             notification_time,
         } => {
-            let evaluation = evaluate_item(
-                control,
-                params,
-                item,
-                event.event_left_scope,
-                notification_time.as_deref(),
-            );
+            let evaluation = rule
+                .evaluate(
+                    item,
+                    event.event_left_scope,
+                    notification_time.as_deref(),
+                    ecs,
+                    inventory,
+                    caller,
+                )
+                .await?;
             single(evaluation, ecs, caller).await
         }
         Trigger::Oversized {
@@ -226,11 +304,13 @@ async fn gather<C: ConfigApi, E: EcsApi, K: Clock>(
                     }],
                 ));
             };
-            let evaluation = evaluate_item(control, params, &item, false, Some(capture_time));
+            let evaluation = rule
+                .evaluate(&item, false, Some(capture_time), ecs, inventory, caller)
+                .await?;
             single(evaluation, ecs, caller).await
         }
         Trigger::Scheduled { notification_time } => {
-            periodic(control, params, notification_time, ecs, caller).await
+            periodic(rule, notification_time, ecs, inventory, caller).await
         }
     }
 }
@@ -277,28 +357,55 @@ fn latest_revision(described: &Value) -> Option<u64> {
 }
 
 /// Every resource of the control's type in the account, from the inventory; older ACTIVE
-/// task definition revisions are NOT_APPLICABLE without being described.
-async fn periodic<E: EcsApi, K: Clock>(
-    control: &Control,
-    params: &Params,
+/// task definition revisions are NOT_APPLICABLE without being described. A control that looks
+/// across resources gets them fetched once each, after the listing.
+async fn periodic<E: EcsApi, I: InventoryApi, K: Clock>(
+    rule: &Rule<'_>,
     timestamp: &str,
     ecs: &E,
+    inventory_api: &I,
     caller: &Caller<'_, K>,
 ) -> Result<Gathered, RunError> {
+    let control = rule.control;
     let mut evaluations = Vec::new();
     let mut errors = Vec::new();
+    let mut waiting = Vec::new();
     let found = inventory(
         ecs,
         &[control.resource_type()],
         caller,
         DEFAULT_CONCURRENCY,
         &|_| {},
-        &mut |listed: Listed| match evaluate_document(control, params, timestamp, &listed) {
-            Ok(evaluation) => evaluations.push(evaluation),
-            Err(error) => errors.push(Unreadable::from(error)),
+        &mut |listed: Listed| {
+            if control.evaluator.reads_related() {
+                match listed.read() {
+                    Ok(resource) => waiting.push(resource),
+                    Err(error) => errors.push(Unreadable::from(ItemError {
+                        resource_type: listed.resource_type.aws_name().to_string(),
+                        resource_id: listed.id_hint(),
+                        error,
+                    })),
+                }
+                return;
+            }
+            match evaluate_document(control, rule.params, timestamp, &listed) {
+                Ok(evaluation) => evaluations.push(evaluation),
+                Err(error) => errors.push(Unreadable::from(error)),
+            }
         },
     )
     .await?;
+    let mut fetched = Fetched::default();
+    for resource in &waiting {
+        match fetched.of(resource, ecs, inventory_api, caller).await {
+            Ok(related) => evaluations.push(rule.in_context(resource, &related, timestamp)),
+            Err(error) => errors.push(Unreadable {
+                resource_type: resource.meta.resource_type.aws_name().to_string(),
+                resource_id: resource.meta.resource_id.clone(),
+                error: ReadError::Api(error),
+            }),
+        }
+    }
     for old in &found.superseded {
         evaluations.push(Evaluation::new(
             ResourceType::TaskDefinition.aws_name(),

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde_json::{json, Value};
 
 use super::inventory::family_and_revision;
-use super::io::{ApiError, Batch, Clock, ConfigApi, Discovered, EcsApi, Page};
+use super::io::{ApiError, Batch, Clock, ConfigApi, Discovered, EcsApi, InventoryApi, Page};
 use super::*;
 use crate::catalogue::find;
 use crate::verdict::Verdict;
@@ -363,14 +363,32 @@ fn task_definition(family: &str, revision: u64, privileged: bool) -> (String, Va
     (arn, doc)
 }
 
+/// No IAM inventory: related roles are unknown.
+struct NoInventory;
+
+impl InventoryApi for NoInventory {
+    fn find(
+        &self,
+        _resource_type: &str,
+        _name: &str,
+        _account: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
+        std::future::ready(Ok(Vec::new()))
+    }
+}
+
 /// A periodic run of the control's rule over `ecs`, delivering to `config`.
 fn periodic(control: &str, ecs: &FakeEcs, config: &FakeConfig) -> super::Run {
     let control = find(control).unwrap();
     block_on(super::run(
         control,
         &scheduled(&control.rule_name(), "{}"),
-        config,
-        ecs,
+        super::Apis {
+            config,
+            ecs,
+            inventory: &NoInventory,
+        },
+        &[],
         &FakeClock::default(),
         &options(),
     ))
@@ -521,8 +539,12 @@ fn throttling_is_retried_until_everything_lands() {
     let run = block_on(super::run(
         find("ECS.12").unwrap(),
         &scheduled("ecs-harden-cluster-container-insights", "{}"),
-        &config,
-        &ecs,
+        super::Apis {
+            config: &config,
+            ecs: &ecs,
+            inventory: &NoInventory,
+        },
+        &[],
         &clock,
         &options(),
     ));
@@ -568,8 +590,12 @@ fn the_deadline_stops_retries_and_names_what_was_lost() {
     let run = block_on(super::run(
         find("ECS.12").unwrap(),
         &scheduled("ecs-harden-cluster-container-insights", "{}"),
-        &config,
-        &ecs,
+        super::Apis {
+            config: &config,
+            ecs: &ecs,
+            inventory: &NoInventory,
+        },
+        &[],
         &clock,
         &options,
     ));
@@ -618,8 +644,12 @@ fn an_older_revision_in_a_change_event_is_not_applicable() {
     let run = block_on(super::run(
         find("ECS.8").unwrap(),
         &event,
-        &config,
-        &ecs,
+        super::Apis {
+            config: &config,
+            ecs: &ecs,
+            inventory: &NoInventory,
+        },
+        &[],
         &FakeClock::default(),
         &options(),
     ));
@@ -636,8 +666,12 @@ fn an_older_revision_in_a_change_event_is_not_applicable() {
     let _ = block_on(super::run(
         find("ECS.8").unwrap(),
         &event,
-        &config,
-        &ecs,
+        super::Apis {
+            config: &config,
+            ecs: &ecs,
+            inventory: &NoInventory,
+        },
+        &[],
         &FakeClock::default(),
         &options(),
     ));
@@ -661,8 +695,12 @@ fn oversized_items_are_fetched_and_bad_parameters_fail_the_invocation() {
     let run = block_on(super::run(
         find("ECS.5").unwrap(),
         &event,
-        &config,
-        &ecs,
+        super::Apis {
+            config: &config,
+            ecs: &ecs,
+            inventory: &NoInventory,
+        },
+        &[],
         &FakeClock::default(),
         &options(),
     ));
@@ -678,8 +716,12 @@ fn oversized_items_are_fetched_and_bad_parameters_fail_the_invocation() {
     let run = block_on(super::run(
         find("ECS.14").unwrap(),
         &event,
-        &FakeConfig::default(),
-        &ecs,
+        super::Apis {
+            config: &FakeConfig::default(),
+            ecs: &ecs,
+            inventory: &NoInventory,
+        },
+        &[],
         &FakeClock::default(),
         &options(),
     ));
@@ -793,4 +835,172 @@ fn cluster_service_and_capacity_provider_listings_follow_every_page() {
     assert!(run.error.is_none(), "{:?}", run.error);
     assert_eq!(ecs.count("DescribeCapacityProviders"), 3);
     assert_eq!(config.delivered.lock().unwrap().len(), 16);
+}
+
+/// Roles and policies as AWS Config records them, found by name.
+#[derive(Default)]
+struct FakeInventory {
+    items: Vec<Value>,
+    finds: Mutex<Vec<(String, String, Option<String>)>>,
+}
+
+impl InventoryApi for FakeInventory {
+    fn find(
+        &self,
+        resource_type: &str,
+        name: &str,
+        account: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<Value>, ApiError>> + Send {
+        self.finds.lock().unwrap().push((
+            resource_type.to_string(),
+            name.to_string(),
+            account.map(str::to_string),
+        ));
+        let found = self
+            .items
+            .iter()
+            .filter(|i| i["resourceType"] == resource_type && i["resourceName"] == name)
+            .cloned()
+            .collect();
+        std::future::ready(Ok(found))
+    }
+}
+
+fn role_item(name: &str, managed: &[&str]) -> Value {
+    let configuration = json!({
+        "roleName": name,
+        "arn": format!("arn:aws:iam::111122223333:role/{name}"),
+        "attachedManagedPolicies": managed.iter().map(|a| json!({"policyArn": a})).collect::<Vec<_>>(),
+        "rolePolicyList": [],
+    });
+    json!({
+        "resourceType": "AWS::IAM::Role",
+        "resourceId": "AROAEXAMPLE",
+        "resourceName": name,
+        "accountId": "111122223333",
+        "awsRegion": "global",
+        "configurationItemStatus": "OK",
+        "configuration": configuration.to_string(),
+    })
+}
+
+#[test]
+fn a_service_is_judged_by_the_revision_its_primary_deployment_runs() {
+    let mut ecs = FakeEcs::default();
+    for (family, revision, privileged) in [("web", 3, true), ("web", 4, false)] {
+        let (arn, doc) = task_definition(family, revision, privileged);
+        ecs.task_definitions.insert(arn, doc);
+    }
+    ecs.clusters.push(cluster(0, "enabled"));
+    let cluster_arn = ecs.clusters[0]["clusterArn"].as_str().unwrap().to_string();
+    let service = |name: &str, revision: u64| {
+        json!({
+            "serviceArn": format!("arn:aws:ecs:us-east-1:111122223333:service/c/{name}"),
+            "serviceName": name, "status": "ACTIVE", "tags": [],
+            "deployments": [{"status": "PRIMARY", "taskDefinition": format!("arn:aws:ecs:us-east-1:111122223333:task-definition/web:{revision}")}],
+        })
+    };
+    // Three services, two revisions between them: each revision is described once.
+    ecs.services.insert(
+        cluster_arn,
+        vec![service("old", 3), service("new", 4), service("also-old", 3)],
+    );
+    let config = FakeConfig::default();
+    // The organization gates ECS.4 alone.
+    let ecs4 = find("ECS.4").unwrap();
+    let gated = [(ecs4, ecs4.default_params().unwrap())];
+    let control = find("HARDEN.14").unwrap();
+    let run = block_on(super::run(
+        control,
+        &scheduled(&control.rule_name(), "{}"),
+        super::Apis {
+            config: &config,
+            ecs: &ecs,
+            inventory: &NoInventory,
+        },
+        &gated,
+        &FakeClock::default(),
+        &options(),
+    ));
+    assert!(run.error.is_none(), "{:?}", run.error);
+    let delivered = config.delivered.lock().unwrap().clone();
+    let verdict = |name: &str| {
+        delivered
+            .iter()
+            .find(|e| e.resource_id.ends_with(&format!("/{name}")))
+            .map(|e| (e.verdict, e.annotation.clone().unwrap_or_default()))
+            .unwrap()
+    };
+    let (old, why) = verdict("old");
+    assert_eq!(old, Verdict::NonCompliant);
+    assert!(why.contains("web:3") && why.contains("ECS.4"), "{why}");
+    assert_eq!(verdict("also-old").0, Verdict::NonCompliant);
+    assert_eq!(verdict("new").0, Verdict::Compliant);
+    assert_eq!(ecs.count("DescribeTaskDefinition"), 2);
+}
+
+#[test]
+fn a_task_role_is_read_from_the_inventory_by_name_in_the_task_definitions_account() {
+    let item = json!({
+        "resourceType": "AWS::ECS::TaskDefinition",
+        "resourceId": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:5",
+        "ARN": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:5",
+        "awsAccountId": "111122223333",
+        "awsRegion": "us-east-1",
+        "configurationItemCaptureTime": "2025-03-03T09:32:53.950Z",
+        "configurationItemStatus": "OK",
+        "configuration": {
+            "Family": "web", "Revision": 5, "Status": "ACTIVE",
+            "TaskRoleArn": "arn:aws:iam::111122223333:role/web-task",
+            "ContainerDefinitions": [{"Name": "app", "Image": "app:1"}],
+        },
+    });
+    let event = decode_event(&json!({
+        "invokingEvent": json!({
+            "messageType": "ConfigurationItemChangeNotification",
+            "configurationItem": item,
+            "notificationCreationTime": "2025-03-03T09:32:54.000Z",
+        }).to_string(),
+        "ruleParameters": "{}",
+        "resultToken": "token",
+        "accountId": "111122223333",
+    }))
+    .unwrap();
+    let ecs = FakeEcs::default();
+    for (managed, expected) in [
+        (
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            Verdict::NonCompliant,
+        ),
+        ("arn:aws:iam::aws:policy/ReadOnlyAccess", Verdict::Compliant),
+    ] {
+        let inventory = FakeInventory {
+            items: vec![role_item("web-task", &[managed])],
+            ..FakeInventory::default()
+        };
+        let config = FakeConfig::default();
+        let run = block_on(super::run(
+            find("HARDEN.15").unwrap(),
+            &event,
+            super::Apis {
+                config: &config,
+                ecs: &ecs,
+                inventory: &inventory,
+            },
+            &[],
+            &FakeClock::default(),
+            &options(),
+        ));
+        assert!(run.error.is_none(), "{:?}", run.error);
+        let delivered = config.delivered.lock().unwrap().clone();
+        assert_eq!(delivered[0].verdict, expected, "{managed}");
+        assert_eq!(
+            inventory.finds.lock().unwrap()[0],
+            (
+                "AWS::IAM::Role".to_string(),
+                "web-task".to_string(),
+                Some("111122223333".to_string())
+            )
+        );
+    }
 }

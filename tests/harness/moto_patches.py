@@ -6,6 +6,12 @@
   refused with "You specified an unrecognized service principal", and a refused registration
   still leaves the account listed as a delegated administrator. The harness adds those
   principals and refuses an unsupported one before moto half-registers it.
+* Organizations reads by a delegated administrator: AWS answers ListAccounts,
+  ListAWSServiceAccessForOrganization, ListDelegatedAdministrators and the other reads "only from
+  the organization's management account or by a member account that is a delegated
+  administrator". moto answers them from the caller's own backend, so a member account sees an
+  empty organization. The harness answers a delegated administrator's reads from the management
+  account's backend and refuses other member accounts with AccessDeniedException.
 * CloudFormation: moto's AWS::SSM::Parameter has no Fn::GetAtt attributes, so a stack output
   {"Fn::GetAtt": [param, "Value"]} is silently dropped. The CDK bootstrap stack (CDKToolkit)
   reports its BootstrapVersion output exactly so. The harness adds the documented attributes
@@ -82,6 +88,43 @@ def register_delegated_administrator(req: Any, record: dict[str, Any], fault: An
     return None
 
 
+# Organizations reads a delegated administrator may make, and moto's method for each.
+DELEGATED_READS = {
+    "DescribeAccount": "describe_account",
+    "DescribeOrganizationalUnit": "describe_organizational_unit",
+    "ListAWSServiceAccessForOrganization": "list_aws_service_access_for_organization",
+    "ListAccounts": "list_accounts",
+    "ListAccountsForParent": "list_accounts_for_parent",
+    "ListChildren": "list_children",
+    "ListDelegatedAdministrators": "list_delegated_administrators",
+    "ListDelegatedServicesForAccount": "list_delegated_services_for_account",
+    "ListOrganizationalUnitsForParent": "list_organizational_units_for_parent",
+    "ListParents": "list_parents",
+    "ListRoots": "list_roots",
+}
+
+
+def delegated_read(req: Any, record: dict[str, Any], fault: Any) -> dict[str, Any] | None:
+    """A member account's Organizations read: answered from the management account's backend
+    for a delegated administrator (of any service), AccessDeniedException for other members.
+    The management account and accounts outside any organization go to moto."""
+    from moto.organizations.models import organizations_backends
+    from moto.organizations.responses import OrganizationsResponse
+
+    owner = organizations_backends.master_accounts.get(req.account_id)
+    if owner is None:
+        return None
+    management, partition = owner
+    backend = organizations_backends[management][partition]
+    if not any(admin.account.id == req.account_id for admin in backend.admins):
+        raise AwsError("AccessDeniedException", "You don't have permissions to access this resource.")
+    response = OrganizationsResponse()
+    response.body = req.body.decode("utf-8") if req.body else "{}"
+    response.current_account = management
+    response.partition = partition
+    return json.loads(getattr(response, DELEGATED_READS[req.action])())
+
+
 def aws_managed_policies() -> dict[str, tuple[str, dict[str, Any]]]:
     global _aws_managed_by_arn
     if _aws_managed_by_arn is None:
@@ -124,4 +167,5 @@ def load_named_aws_managed_policies(account: str, body: bytes, query: dict[str, 
 
 HANDLERS = {
     ("organizations", "RegisterDelegatedAdministrator"): register_delegated_administrator,
+    **{("organizations", action): delegated_read for action in DELEGATED_READS},
 }

@@ -887,6 +887,18 @@ def test_doctor_reads(url: str, h: Harness):
     check(error_code(lambda: org.register_delegated_administrator(
         AccountId=ASSUMED_ACCOUNT, ServicePrincipal="bogus.amazonaws.com")) == "InvalidInputException", "bad principal")
     check(len(org.list_delegated_administrators()["DelegatedAdministrators"]) == 1, "no half-registered admin")
+    admin_org = client(url, "organizations", **assumed(url, ASSUMED_ACCOUNT))
+    access = admin_org.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
+    seen = [s["ServicePrincipal"] for s in access]
+    check(seen == enabled, f"trusted access read by the delegated administrator: {seen}")
+    accounts = [a["Id"] for a in org.list_accounts()["Accounts"]]
+    check([a["Id"] for a in admin_org.list_accounts()["Accounts"]] == accounts,
+          "accounts read by the delegated administrator")
+    org.create_account(AccountName="workload", Email="workload@example.com")
+    h.post("/_harness/organizations/pin-account", {"name": "workload", "id": "777788889999"})
+    workload_org = client(url, "organizations", **assumed(url, "777788889999"))
+    check(error_code(lambda: workload_org.list_delegated_administrators()) == "AccessDeniedException",
+          "a member account that is no delegated administrator")
 
     iam = client(url, "iam")
     check(error_code(lambda: iam.get_role(RoleName="ecs-harden-member")) == "NoSuchEntity", "role name free")

@@ -57,7 +57,11 @@ pub enum Task {
     /// The two zips must be identical, and the Lambda must answer a periodic event against the
     /// local endpoint.
     LambdaSmoke,
-    /// build-lambdas, then `cdk deploy --all` from cdk/ (docs/deploy.md).
+    /// `ecs-harden doctor`, build-lambdas, then `cdk deploy --all` from cdk/ (docs/deploy.md).
+    ///
+    /// Doctor checks the Regions, target OUs, excluded and source accounts and member role
+    /// names of the context (cdk/cdk.json, then the -c arguments); the deploy stops when a
+    /// check fails.
     Deploy(Deploy),
     /// Rewrites docs/benchmarks.md; not part of `cargo xtask test`.
     ///
@@ -92,6 +96,9 @@ pub struct Deploy {
     /// CDK context, passed to `cdk deploy` as `-c KEY=VALUE` (see docs/deploy.md).
     #[arg(short = 'c', long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
+    /// Deploy without running `ecs-harden doctor` first.
+    #[arg(long)]
+    pub skip_doctor: bool,
 }
 
 /// The architectures Lambda runs.

@@ -153,9 +153,12 @@ pub fn python_venv(name: &str, requirements: &str, what: &str) -> anyhow::Result
     Ok(())
 }
 
-/// `cargo xtask deploy`: every zip, then the CDK app (central stacks, StackSets), with the
-/// user's own `-c key=value` context passed through.
+/// `cargo xtask deploy`: `ecs-harden doctor` unless skipped, every zip, then the CDK app
+/// (central stacks, StackSets), with the user's own `-c key=value` context passed through.
 fn deploy(args: &flags::Deploy) -> anyhow::Result<()> {
+    if !args.skip_doctor {
+        doctor(&args.context)?;
+    }
     lambdas::run(&flags::BuildLambdas {
         arch: flags::Arch::Arm64,
         controls: Vec::new(),
@@ -185,6 +188,82 @@ fn deploy(args: &flags::Deploy) -> anyhow::Result<()> {
     step("cdk deploy --all", &mut command)
 }
 
+/// `ecs-harden doctor` for the deployment the context describes; an error when a check fails.
+fn doctor(context: &[String]) -> anyhow::Result<()> {
+    let path = project_root().join("cdk/cdk.json");
+    let cdk_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", shown(&path)))?,
+    )
+    .with_context(|| format!("{} is not JSON", shown(&path)))?;
+    let arguments = doctor_arguments(&cdk_json["context"], context);
+    timed("ecs-harden doctor", || {
+        let status = cargo()
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "ecs-harden-cli",
+                "--bin",
+                "ecs-harden",
+                "--",
+                "doctor",
+            ])
+            .args(&arguments)
+            .status()
+            .context("cannot run cargo")?;
+        match status.code() {
+            Some(0) => Ok(()),
+            Some(1) => bail!(
+                "a check failed (the FAIL lines above): fix it and deploy again, or deploy anyway with --skip-doctor"
+            ),
+            _ => bail!("doctor did not run ({status}); deploy without it with --skip-doctor"),
+        }
+    })
+}
+
+/// Doctor's arguments from the CDK context: cdk.json's `context`, each key overridden by its
+/// last `-c KEY=VALUE`. Lists are JSON arrays or comma-separated, as the CDK app reads them.
+fn doctor_arguments(cdk_context: &serde_json::Value, overrides: &[String]) -> Vec<String> {
+    const KEYS: [(&str, &str); 6] = [
+        ("regions", "--region"),
+        ("targetOus", "--target-ous"),
+        ("excludedAccounts", "--excluded-accounts"),
+        ("configSourceAccounts", "--config-source-accounts"),
+        ("memberRoleName", "--member-role-name"),
+        ("gateMemberRoleName", "--gate-member-role-name"),
+    ];
+    let mut arguments = Vec::new();
+    for (key, flag) in KEYS {
+        let given = overrides
+            .iter()
+            .rev()
+            .find_map(|c| c.strip_prefix(key)?.strip_prefix('='))
+            .map(|text| {
+                serde_json::from_str(text.trim())
+                    .unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
+            });
+        let items: Vec<String> = match given.as_ref().unwrap_or(&cdk_context[key]) {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .filter_map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .or_else(|| i.as_u64().map(|n| n.to_string()))
+                })
+                .collect(),
+            serde_json::Value::String(text) => {
+                text.split(',').map(|i| i.trim().to_string()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let items: Vec<String> = items.into_iter().filter(|i| !i.is_empty()).collect();
+        if !items.is_empty() {
+            arguments.extend([flag.to_string(), items.join(",")]);
+        }
+    }
+    arguments
+}
+
 /// Installs the CDK app's locked dependencies.
 pub fn npm_ci(cdk: &Path) -> anyhow::Result<()> {
     step(
@@ -193,4 +272,41 @@ pub fn npm_ci(cdk: &Path) -> anyhow::Result<()> {
             .current_dir(cdk)
             .args(["ci", "--no-audit", "--no-fund"]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn doctor_checks_the_deployment_of_cdk_json_and_the_c_arguments() {
+        let cdk_json = json!({
+            "delegatedAdminAccount": "111122223333",
+            "regions": ["us-east-1", "eu-west-1"],
+            "targetOus": ["ou-exam-ple12345"],
+            "memberRoleName": "ecs-harden-member",
+        });
+        let arguments = super::doctor_arguments(
+            &cdk_json,
+            &[
+                "targetOus=ou-ab12-11111111, ou-ab12-22222222".to_string(),
+                r#"excludedAccounts=["444455556666"]"#.to_string(),
+                "regions=us-east-1".to_string(),
+                "regions=eu-west-1".to_string(),
+            ],
+        );
+        assert_eq!(
+            arguments,
+            [
+                "--region",
+                "eu-west-1",
+                "--target-ous",
+                "ou-ab12-11111111,ou-ab12-22222222",
+                "--excluded-accounts",
+                "444455556666",
+                "--member-role-name",
+                "ecs-harden-member"
+            ]
+        );
+    }
 }

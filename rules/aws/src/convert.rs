@@ -2,9 +2,9 @@
 //! control reads is carried over; nothing else is.
 
 use aws_sdk_ecs::types::{
-    CapacityProvider, CapacityProviderStrategyItem, Cluster, ContainerDefinition, Deployment,
-    NetworkConfiguration, Service, ServiceConnectConfiguration, Tag, TaskDefinition, TaskSet,
-    Volume,
+    CapacityProvider, CapacityProviderStrategyItem, Cluster, ClusterConfiguration,
+    ContainerDefinition, Deployment, NetworkConfiguration, Service, ServiceConnectConfiguration,
+    Tag, TaskDefinition, TaskSet, Volume,
 };
 use serde_json::{json, Map, Value};
 
@@ -38,6 +38,7 @@ fn container(c: &ContainerDefinition) -> Value {
         c.readonly_root_filesystem().map(Value::Bool),
     );
     put(&mut o, "user", text(c.user()));
+    put(&mut o, "memory", c.memory().map(|m| json!(m)));
     o.insert(
         "environment".into(),
         Value::Array(
@@ -116,6 +117,7 @@ pub fn task_definition(td: &TaskDefinition, tag_list: &[Tag]) -> Value {
     put(&mut o, "ipcMode", td.ipc_mode().map(|m| json!(m.as_str())));
     put(&mut o, "taskRoleArn", text(td.task_role_arn()));
     put(&mut o, "executionRoleArn", text(td.execution_role_arn()));
+    put(&mut o, "memory", text(td.memory()));
     put(
         &mut o,
         "runtimePlatform",
@@ -189,6 +191,7 @@ fn service_connect(sc: &ServiceConnectConfiguration) -> Value {
 fn deployment(d: &Deployment) -> Value {
     let mut o = Map::new();
     put(&mut o, "status", text(d.status()));
+    put(&mut o, "taskDefinition", text(d.task_definition()));
     put(
         &mut o,
         "serviceConnectConfiguration",
@@ -224,6 +227,7 @@ pub fn service(s: &Service) -> Value {
     put(&mut o, "serviceName", text(s.service_name()));
     put(&mut o, "clusterArn", text(s.cluster_arn()));
     put(&mut o, "status", text(s.status()));
+    put(&mut o, "taskDefinition", text(s.task_definition()));
     put(
         &mut o,
         "launchType",
@@ -237,6 +241,10 @@ pub fn service(s: &Service) -> Value {
     }
     put(&mut o, "platformVersion", text(s.platform_version()));
     put(&mut o, "platformFamily", text(s.platform_family()));
+    o.insert(
+        "enableExecuteCommand".into(),
+        Value::Bool(s.enable_execute_command()),
+    );
     put(
         &mut o,
         "deploymentController",
@@ -260,12 +268,17 @@ pub fn service(s: &Service) -> Value {
     Value::Object(o)
 }
 
-/// One element of `describe-clusters --include SETTINGS TAGS`.
+/// One element of `describe-clusters --include SETTINGS CONFIGURATIONS TAGS`.
 pub fn cluster(c: &Cluster) -> Value {
     let mut o = Map::new();
     put(&mut o, "clusterArn", text(c.cluster_arn()));
     put(&mut o, "clusterName", text(c.cluster_name()));
     put(&mut o, "status", text(c.status()));
+    put(
+        &mut o,
+        "configuration",
+        c.configuration().map(cluster_configuration),
+    );
     o.insert(
         "settings".into(),
         Value::Array(
@@ -276,6 +289,57 @@ pub fn cluster(c: &Cluster) -> Value {
         ),
     );
     o.insert("tags".into(), tags(c.tags()));
+    Value::Object(o)
+}
+
+/// `describe-clusters --include CONFIGURATIONS`: ECS Exec's and managed storage's settings.
+fn cluster_configuration(c: &ClusterConfiguration) -> Value {
+    let mut o = Map::new();
+    put(
+        &mut o,
+        "executeCommandConfiguration",
+        c.execute_command_configuration().map(|e| {
+            let mut exec = Map::new();
+            put(&mut exec, "kmsKeyId", text(e.kms_key_id()));
+            put(&mut exec, "logging", e.logging().map(|l| json!(l.as_str())));
+            put(
+                &mut exec,
+                "logConfiguration",
+                e.log_configuration().map(|l| {
+                    let mut log = Map::new();
+                    put(
+                        &mut log,
+                        "cloudWatchLogGroupName",
+                        text(l.cloud_watch_log_group_name()),
+                    );
+                    log.insert(
+                        "cloudWatchEncryptionEnabled".into(),
+                        Value::Bool(l.cloud_watch_encryption_enabled()),
+                    );
+                    put(&mut log, "s3BucketName", text(l.s3_bucket_name()));
+                    log.insert(
+                        "s3EncryptionEnabled".into(),
+                        Value::Bool(l.s3_encryption_enabled()),
+                    );
+                    Value::Object(log)
+                }),
+            );
+            Value::Object(exec)
+        }),
+    );
+    put(
+        &mut o,
+        "managedStorageConfiguration",
+        c.managed_storage_configuration().map(|m| {
+            let mut storage = Map::new();
+            put(
+                &mut storage,
+                "fargateEphemeralStorageKmsKeyId",
+                text(m.fargate_ephemeral_storage_kms_key_id()),
+            );
+            Value::Object(storage)
+        }),
+    );
     Value::Object(o)
 }
 

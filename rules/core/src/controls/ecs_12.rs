@@ -28,7 +28,7 @@ pub static CONTROL: Control = Control {
 ///
 /// **Fix**: `aws ecs update-cluster-settings --settings name=containerInsights,value=enhanced`.
 pub fn evaluate(cluster: &Cluster, _params: &Params) -> Outcome {
-    judge(cluster, _params).at(Within::Resource, "clusterSettings|settings")
+    judge(cluster, _params).at(Within::Resource, "clusterSettings|settings|setting")
 }
 
 fn judge(cluster: &Cluster, _params: &Params) -> Outcome {

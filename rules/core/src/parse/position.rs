@@ -197,7 +197,11 @@ impl JsonScanner<'_> {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.at += 1;
         }
-        if self.text[self.at..].starts_with('\u{feff}') {
+        if self
+            .bytes
+            .get(self.at..)
+            .is_some_and(|rest| rest.starts_with("\u{feff}".as_bytes()))
+        {
             self.at += '\u{feff}'.len_utf8();
             self.skip_space();
         }
@@ -269,13 +273,18 @@ impl JsonScanner<'_> {
                         }
                         _ => {}
                     }
-                    let position = self.lines.at(self.at);
+                    let start = self.at;
+                    let position = self.lines.at(start);
                     let length = path.len();
                     push_index(path, element);
                     self.index.push(path.clone(), position);
                     self.value(path, depth + 1);
                     path.truncate(length);
                     element += 1;
+                    // Text that is not JSON (`[}`) still moves the scan forward.
+                    if self.at == start {
+                        self.at += 1;
+                    }
                 }
             }
             Some(b'"') => {
@@ -318,6 +327,22 @@ mod tests {
             })
         );
         assert_eq!(index.get("$.d"), Some(Position { line: 3, column: 3 }));
+    }
+
+    #[test]
+    fn text_that_is_not_json_ends_the_scan() {
+        for text in [
+            "[}",
+            "{\"a\": ]",
+            "[[[",
+            "{\"a\" \"b\"}",
+            "[1 2 }]",
+            "\u{feff}",
+            "[é]",
+            r#"["\"] {"#,
+        ] {
+            let _ = json_positions(text);
+        }
     }
 
     #[test]

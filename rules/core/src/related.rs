@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use crate::catalogue::Control;
 use crate::model::{
-    Body, Field, Hole, Part, Policy, PolicyDocument, Resource, ResourceType, Role, Shape,
-    TaskDefinition, Text,
+    Body, Field, Hole, Part, Policy, PolicyDocument, Resource, ResourceType, Shape, TaskDefinition,
+    Text,
 };
 use crate::params::Params;
 
@@ -28,7 +28,7 @@ pub trait Related {
     fn task_definition(&self, reference: &Text) -> Found<'_, Resource>;
     /// The role a reference names: an ARN, a name, a template's `!GetAtt Role.Arn`, a Terraform
     /// `aws_iam_role.x.arn`.
-    fn role(&self, reference: &Text) -> Found<'_, Role>;
+    fn role(&self, reference: &Text) -> Found<'_, Resource>;
 }
 
 /// What a control that looks across resources gets besides the resource and its parameters.
@@ -45,7 +45,7 @@ impl Related for Nothing {
     fn task_definition(&self, _: &Text) -> Found<'_, Resource> {
         Found::Unknown
     }
-    fn role(&self, _: &Text) -> Found<'_, Role> {
+    fn role(&self, _: &Text) -> Found<'_, Resource> {
         Found::Unknown
     }
 }
@@ -244,7 +244,7 @@ impl Related for Index {
         }
     }
 
-    fn role(&self, reference: &Text) -> Found<'_, Role> {
+    fn role(&self, reference: &Text) -> Found<'_, Resource> {
         let Some(key) = reference_key(reference) else {
             return Found::Unknown;
         };
@@ -256,9 +256,9 @@ impl Related for Index {
             .roles_by_key
             .get(&key)
             .or_else(|| name.and_then(|n| self.roles_by_key.get(&n)));
-        match at.map(|&at| &self.roles[at].body) {
-            Some(Body::Role(role)) => Found::Yes(role),
-            _ => Found::Unknown,
+        match at.map(|&at| &self.roles[at]) {
+            Some(resource) => Found::Yes(resource),
+            None => Found::Unknown,
         }
     }
 }

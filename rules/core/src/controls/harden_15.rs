@@ -2,7 +2,7 @@
 
 use super::own_nist;
 use crate::catalogue::{Control, Evaluator, Severity};
-use crate::model::{Field, Role, Statement, TaskDefinition, Text};
+use crate::model::{Body, Field, Role, Statement, TaskDefinition, Text};
 use crate::params::{ParamKind, ParamSpec, Params};
 use crate::related::{Context, Found};
 use crate::verdict::{Outcome, Within};
@@ -55,8 +55,11 @@ fn judge(td: &TaskDefinition, params: &Params, context: &Context<'_>) -> Outcome
             return Outcome::not_applicable("taskRoleArn is unresolved: cannot tell which role.")
         }
     };
-    let role = match context.related.role(reference) {
-        Found::Yes(role) => role,
+    let (role, resource) = match context.related.role(reference) {
+        Found::Yes(resource) => match &resource.body {
+            Body::Role(role) => (role, resource),
+            _ => return Outcome::not_applicable("The task role reference names no role."),
+        },
         Found::Unknown => {
             return Outcome::not_applicable(format!(
                 "The task role ({reference}) is not in what was read: cannot be judged."
@@ -67,7 +70,12 @@ fn judge(td: &TaskDefinition, params: &Params, context: &Context<'_>) -> Outcome
     if offences.is_empty() {
         return Outcome::compliant();
     }
-    let name = role.name.known().cloned().unwrap_or_else(|| reference.to_string());
+    // Its name, or where it is written (a template's logical id, a Terraform address).
+    let name = role
+        .name
+        .known()
+        .cloned()
+        .unwrap_or_else(|| resource.meta.resource_id.clone());
     Outcome::offenders(
         &format!("Task role {name} is administrative"),
         &offences,

@@ -11,6 +11,7 @@
 //! | `…service.service_connect_configuration[0].service[]` | `serviceConnectConfiguration.services[]` |
 //! | `…service.deployment_controller[0].type` | `deploymentController.type` |
 //! | `aws_ecs_cluster.name` / `setting[]` | `clusterName` / `settings[]` |
+//! | `…cluster.configuration[0].execute_command_configuration[0].log_configuration[0].s3_bucket_encryption_enabled` | `configuration.executeCommandConfiguration.logConfiguration.s3EncryptionEnabled` |
 //! | `aws_ecs_capacity_provider.auto_scaling_group_provider[0]` | `autoScalingGroupProvider` |
 //! | `aws_ecs_task_set.task_set_id` / `network_configuration[0]` | `id` / `networkConfiguration.awsvpcConfiguration` |
 //! | `aws_launch_template.name` / `user_data` / `metadata_options[0]` | `launchTemplateName` / `launchTemplateData.userData` / `launchTemplateData.metadataOptions` (EC2's shape) |
@@ -46,7 +47,7 @@ pub(super) struct Kind {
 }
 
 /// The resource types read. `aws_ecs_cluster_capacity_providers` holds nothing a control reads.
-const KINDS: [Kind; 12] = [
+const KINDS: [Kind; 17] = [
     kind(
         "aws_ecs_task_definition",
         ResourceType::TaskDefinition,
@@ -95,6 +96,16 @@ const KINDS: [Kind; 12] = [
         ResourceType::LaunchTemplate,
         Provider::CloudControl,
     ),
+    // IAM, read as what task definitions relate to (their task role).
+    kind("aws_iam_role", ResourceType::Role, Provider::Aws),
+    kind("aws_iam_role_policy", ResourceType::Policy, Provider::Aws),
+    kind(
+        "aws_iam_role_policy_attachment",
+        ResourceType::Policy,
+        Provider::Aws,
+    ),
+    kind("aws_iam_policy", ResourceType::Policy, Provider::Aws),
+    kind("awscc_iam_role", ResourceType::Role, Provider::CloudControl),
 ];
 
 const fn kind(type_name: &'static str, resource_type: ResourceType, provider: Provider) -> Kind {
@@ -312,6 +323,13 @@ fn aws_attribute(
         (ResourceType::Cluster, "name") => Some("clusterName"),
         (ResourceType::Cluster, "setting") => Some("settings"),
         (ResourceType::TaskSet, "task_set_id") => Some("id"),
+        (ResourceType::Role, "name") => Some("roleName"),
+        (ResourceType::Role, "inline_policy") => {
+            return Ok(("policies".into(), Some(inline_policies(value))));
+        }
+        (ResourceType::Policy, "name") => Some("policyName"),
+        (ResourceType::Policy, "role") => Some("roleName"),
+        (ResourceType::Policy, "policy") => Some("policyDocument"),
         (ResourceType::Service | ResourceType::TaskSet, "network_configuration") => {
             return Ok((
                 "networkConfiguration".into(),
@@ -322,6 +340,34 @@ fn aws_attribute(
     };
     let name = renamed.map_or_else(|| camel(key), str::to_string);
     Ok((name, aws_value(key, value, path)?))
+}
+
+/// `inline_policy { name, policy }` blocks → `[{"policyName", "policyDocument"}]`, as
+/// CloudFormation's `Policies` reads.
+fn inline_policies(value: &Value) -> Value {
+    let Some(items) = value.as_array() else {
+        return value.clone();
+    };
+    Value::Array(
+        items
+            .iter()
+            .map(|item| {
+                let Some(block) = item.as_object().filter(|_| !is_marker(item)) else {
+                    return item.clone();
+                };
+                let mut out = Map::new();
+                for (key, member) in block {
+                    let name = match key.as_str() {
+                        "name" => "policyName",
+                        "policy" => "policyDocument",
+                        _ => continue,
+                    };
+                    out.insert(name.to_string(), member.clone());
+                }
+                Value::Object(out)
+            })
+            .collect(),
+    )
 }
 
 /// A value of the `aws` provider below the top level: blocks of one become objects, keys
@@ -360,10 +406,13 @@ fn aws_object(parent: &str, value: &Value, path: &str) -> ParseResult<Value> {
         if member.is_null() {
             continue;
         }
-        let name = if parent == "service_connect_configuration" && key == "service" {
-            "services".to_string()
-        } else {
-            camel(key)
+        let name = match (parent, key.as_str()) {
+            ("service_connect_configuration", "service") => "services".to_string(),
+            // ECS Exec's log configuration: the API's `s3EncryptionEnabled`.
+            ("log_configuration", "s3_bucket_encryption_enabled") => {
+                "s3EncryptionEnabled".to_string()
+            }
+            _ => camel(key),
         };
         if let Some(converted) = aws_value(key, member, &child(path, key))? {
             out.insert(name, converted);
@@ -594,6 +643,21 @@ mod tests {
             cluster,
             json!({"clusterName": "main", "settings": [{"name": "containerInsights", "value": "enabled"}],
                    "configuration": {"executeCommandConfiguration": {"logging": "DEFAULT"}}})
+        );
+        let audited = aws(
+            "aws_ecs_cluster",
+            json!({"name": "main", "configuration": [{
+                "execute_command_configuration": [{"kms_key_id": "k", "logging": "OVERRIDE", "log_configuration": [{
+                    "cloud_watch_encryption_enabled": true, "cloud_watch_log_group_name": "/ecs/exec",
+                    "s3_bucket_name": "exec-logs", "s3_bucket_encryption_enabled": false, "s3_key_prefix": null}]}],
+                "managed_storage_configuration": [{"fargate_ephemeral_storage_kms_key_id": "f", "kms_key_id": null}]}]}),
+        );
+        assert_eq!(
+            audited["configuration"],
+            json!({"executeCommandConfiguration": {"kmsKeyId": "k", "logging": "OVERRIDE", "logConfiguration": {
+                    "cloudWatchEncryptionEnabled": true, "cloudWatchLogGroupName": "/ecs/exec",
+                    "s3BucketName": "exec-logs", "s3EncryptionEnabled": false}},
+                   "managedStorageConfiguration": {"fargateEphemeralStorageKmsKeyId": "f"}})
         );
         let task_set = aws(
             "aws_ecs_task_set",

@@ -820,8 +820,10 @@ Properties:
                 "ecs-harden-no-environment-secrets",
                 "ecs-harden-fargate-platform-latest",
                 "ecs-harden-task-set-no-public-ip",
+                "ecs-harden-cluster-ecs-exec-audited",
+                "ecs-harden-service-ecs-exec-off",
             ],
-            "the PCI DSS pack: the four controls Security Hub maps to PCI DSS v4.0.1"
+            "the PCI DSS pack: the four controls Security Hub maps to PCI DSS v4.0.1, then ecs-harden's own"
         );
     }
 

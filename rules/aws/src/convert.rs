@@ -374,3 +374,101 @@ pub fn capacity_provider(p: &CapacityProvider) -> Value {
     o.insert("tags".into(), tags(p.tags()));
     Value::Object(o)
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ecs::types::{
+        ExecuteCommandConfiguration, ExecuteCommandLogConfiguration, ExecuteCommandLogging,
+        ManagedStorageConfiguration,
+    };
+    use ecs_harden_core::catalogue;
+    use ecs_harden_core::parse::parse_value;
+    use ecs_harden_core::Verdict;
+
+    use super::*;
+
+    #[test]
+    fn cluster_configuration_reaches_the_ecs_exec_and_storage_controls() {
+        let described = Cluster::builder()
+            .cluster_name("payments-prod")
+            .status("ACTIVE")
+            .configuration(
+                ClusterConfiguration::builder()
+                    .execute_command_configuration(
+                        ExecuteCommandConfiguration::builder()
+                            .kms_key_id("arn:aws:kms:us-east-1:111122223333:key/exec")
+                            .logging(ExecuteCommandLogging::Override)
+                            .log_configuration(
+                                ExecuteCommandLogConfiguration::builder()
+                                    .cloud_watch_log_group_name("/ecs/exec/payments-prod")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .managed_storage_configuration(
+                        ManagedStorageConfiguration::builder()
+                            .fargate_ephemeral_storage_kms_key_id(
+                                "arn:aws:kms:us-east-1:111122223333:key/storage",
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let converted = cluster(&described);
+        assert_eq!(
+            converted["configuration"],
+            json!({
+                "executeCommandConfiguration": {
+                    "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/exec",
+                    "logging": "OVERRIDE",
+                    "logConfiguration": {
+                        "cloudWatchLogGroupName": "/ecs/exec/payments-prod",
+                        "cloudWatchEncryptionEnabled": false,
+                        "s3EncryptionEnabled": false
+                    }
+                },
+                "managedStorageConfiguration": {
+                    "fargateEphemeralStorageKmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/storage"
+                }
+            })
+        );
+        let resources = parse_value(&converted);
+        let resource = resources[0].as_ref().expect("the converted cluster reads");
+        let verdict = |id: &str| {
+            let control = catalogue::find(id).unwrap();
+            let params = control.default_params().unwrap();
+            control.evaluate(resource, &params).unwrap().verdict
+        };
+        assert_eq!(verdict("HARDEN.11"), Verdict::NonCompliant);
+        assert_eq!(verdict("HARDEN.13"), Verdict::Compliant);
+    }
+
+    #[test]
+    fn memory_and_ecs_exec_are_carried_over() {
+        let td = TaskDefinition::builder()
+            .family("invoice-worker")
+            .memory("1024")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("invoice-worker")
+                    .memory(512)
+                    .build(),
+            )
+            .build();
+        let converted = task_definition(&td, &[]);
+        assert_eq!(converted["taskDefinition"]["memory"], json!("1024"));
+        assert_eq!(
+            converted["taskDefinition"]["containerDefinitions"][0]["memory"],
+            json!(512)
+        );
+        let described_service = Service::builder()
+            .service_name("payments-api")
+            .enable_execute_command(true)
+            .build();
+        assert_eq!(
+            service(&described_service)["enableExecuteCommand"],
+            json!(true)
+        );
+    }
+}

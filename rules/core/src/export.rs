@@ -131,5 +131,92 @@ pub fn controls_doc() -> String {
     for control in CATALOGUE {
         out.push_str(&format!("- **{}**: {}\n", control.id, control.remediation));
     }
+    out.push_str(
+        "\n## Semantics\n\nExactly what each control checks, as the doc comment of its evaluator \
+         (`rules/core/src/controls/<id>.rs`) states it.\n",
+    );
+    for control in CATALOGUE {
+        out.push_str(&format!("\n### {}: {}\n\n", control.id, control.title));
+        match semantics(control) {
+            Some(doc) => out.push_str(&doc),
+            None => out.push_str("(The evaluator has no doc comment.)"),
+        }
+        out.push('\n');
+    }
     out
+}
+
+/// The doc comment of a control's evaluator (the `///` lines directly above `pub fn evaluate`),
+/// as Markdown; `None` when it has none.
+pub fn semantics(control: &Control) -> Option<String> {
+    let index = CATALOGUE.iter().position(|c| std::ptr::eq(*c, control))?;
+    let lines = evaluator_doc(crate::controls::SOURCES.get(index)?)?;
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The `///` lines directly above `pub fn evaluate` in a control's source, without their
+/// `///` prefix (and the one space after it); `None` when there is no `pub fn evaluate(`.
+pub fn evaluator_doc(source: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = source.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("pub fn evaluate("))?;
+    let mut doc: Vec<String> = lines[..at]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .take_while(|l| l.starts_with("///"))
+        .map(|l| {
+            let text = l.trim_start_matches("///");
+            text.strip_prefix(' ')
+                .unwrap_or(text)
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    doc.reverse();
+    Some(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_doc_reader_sees_only_the_comment_directly_above_evaluate() {
+        let documented =
+            "/// **What**: fails on x.\n///\n/// **Why**: y.\npub fn evaluate(td: &T) {}\n";
+        assert_eq!(
+            evaluator_doc(documented).unwrap(),
+            vec!["**What**: fails on x.", "", "**Why**: y."]
+        );
+        let detached =
+            "/// **What**: about something else.\nconst X: u8 = 1;\n\npub fn evaluate(td: &T) {}\n";
+        assert_eq!(evaluator_doc(detached).unwrap(), Vec::<String>::new());
+        assert_eq!(evaluator_doc("fn other() {}"), None);
+    }
+
+    #[test]
+    fn the_docs_carry_every_controls_semantics() {
+        let doc = controls_doc();
+        let section = doc
+            .split_once("\n## Semantics\n")
+            .map(|(_, rest)| rest)
+            .expect("docs/controls.md has a Semantics section");
+        for control in CATALOGUE {
+            let semantics = semantics(control)
+                .unwrap_or_else(|| panic!("{}: its evaluator has no doc comment", control.id));
+            assert!(
+                semantics.starts_with("**What**"),
+                "{}: the evaluator's doc comment starts with **What**",
+                control.id
+            );
+            let heading = format!("### {}: {}\n\n{semantics}\n", control.id, control.title);
+            assert!(
+                section.contains(&heading),
+                "{}: the Semantics section lacks its doc comment",
+                control.id
+            );
+        }
+    }
 }

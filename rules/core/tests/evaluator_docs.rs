@@ -1,27 +1,12 @@
 //! Every control's evaluator carries the doc comment the generated documentation is built from:
 //! `/// **What**: …`, then **Why**, **Example** and **Fix**, directly above `pub fn evaluate`
-//! in `src/controls/<id>.rs` (`ECS.4` → `ecs_4.rs`, `HARDEN.1` → `harden_1.rs`).
+//! in `src/controls/<id>.rs` (`ECS.4` → `ecs_4.rs`, `HARDEN.1` → `harden_1.rs`). The reader is
+//! the one `docs/controls.md` is generated with (`export::evaluator_doc`).
 
 use std::path::Path;
 
 use ecs_harden_core::catalogue;
-
-/// The `///` lines directly above `pub fn evaluate`, without their `///` prefix.
-fn evaluator_doc(source: &str) -> Option<Vec<String>> {
-    let lines: Vec<&str> = source.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| l.trim_start().starts_with("pub fn evaluate("))?;
-    let mut doc: Vec<String> = lines[..at]
-        .iter()
-        .rev()
-        .map(|l| l.trim())
-        .take_while(|l| l.starts_with("///"))
-        .map(|l| l.trim_start_matches("///").trim().to_string())
-        .collect();
-    doc.reverse();
-    Some(doc)
-}
+use ecs_harden_core::export::evaluator_doc;
 
 #[test]
 fn every_evaluator_has_a_what_why_example_fix_doc_comment() {
@@ -65,18 +50,4 @@ fn every_evaluator_has_a_what_why_example_fix_doc_comment() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-#[test]
-fn the_doc_reader_sees_only_the_comment_directly_above_evaluate() {
-    let documented =
-        "/// **What**: fails on x.\n///\n/// **Why**: y.\npub fn evaluate(td: &T) {}\n";
-    assert_eq!(
-        evaluator_doc(documented).unwrap(),
-        vec!["**What**: fails on x.", "", "**Why**: y."]
-    );
-    let detached =
-        "/// **What**: about something else.\nconst X: u8 = 1;\n\npub fn evaluate(td: &T) {}\n";
-    assert_eq!(evaluator_doc(detached).unwrap(), Vec::<String>::new());
-    assert_eq!(evaluator_doc("fn other() {}"), None);
 }

@@ -132,6 +132,14 @@ const EXPECTATIONS: &[Expect] = &[
     // Cluster
     ok("Cluster", "ECS.12", "containerInsights is !If [IsProd, enhanced, disabled]: unknown"),
     ok("Cluster", "ECS.14", "tag key team is known; its value !Ref Team does not matter"),
+    ok("Cluster", "HARDEN.11", "no Configuration: no ECS Exec settings to judge"),
+    fails(
+        "Cluster",
+        "HARDEN.13",
+        "no Configuration.ManagedStorageConfiguration: an AWS owned key",
+        &["fargateEphemeralStorageKmsKeyId"],
+        &[],
+    ),
     // Task definition: unknown values beside definite violations.
     fails(
         "TaskDefinition",
@@ -168,6 +176,13 @@ const EXPECTATIONS: &[Expect] = &[
         &["log-router", "debug-shell"],
         &["orders-api"],
     ),
+    fails(
+        "TaskDefinition",
+        "HARDEN.10",
+        "no container sets Memory; the task's Memory 2048 does not stand in by default",
+        &["orders-api", "log-router", "debug-shell"],
+        &[],
+    ),
     ok("TaskDefinition", "ECS.8", "no AWS key variables"),
     ok("TaskDefinition", "ECS.9", "debug-shell's LogConfiguration is an !If with AWS::NoValue: unknown"),
     ok("TaskDefinition", "ECS.15", "tag key team is known"),
@@ -194,6 +209,7 @@ const EXPECTATIONS: &[Expect] = &[
     ok("Service", "ECS.2", "AssignPublicIp is !If [IsProd, DISABLED, ENABLED]: unknown"),
     ok("Service", "ECS.10", "PlatformVersion is !Ref PlatformVersion: unknown"),
     ok("Service", "ECS.13", "tag key team is known"),
+    ok("Service", "HARDEN.12", "no EnableExecuteCommand: ECS Exec is off"),
     fails(
         "Service",
         "HARDEN.8",

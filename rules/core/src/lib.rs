@@ -18,6 +18,7 @@ pub mod catalogue;
 pub mod contract;
 pub mod controls;
 pub mod error;
+pub mod exceptions;
 pub mod export;
 pub mod gate;
 pub mod image;

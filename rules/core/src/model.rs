@@ -417,6 +417,34 @@ pub struct Meta {
     /// Fields no control reads that could not be read (a `family` that is an object, say):
     /// reported beside the verdicts, never in their way.
     pub warnings: Vec<String>,
+    /// The exception register entries the resource names (`crate::exceptions`): they take
+    /// effect only as the register says.
+    pub exceptions: Vec<ExceptionRef>,
+}
+
+/// A resource's reference to an entry of the exception register.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExceptionRef {
+    pub id: String,
+    pub source: RefSource,
+}
+
+/// Where a resource names an exception register entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefSource {
+    /// The `ecs-harden:exception` tag (`<id>[,<id>..]`).
+    Tag,
+    /// CloudFormation `Metadata: {ecs-harden: {exceptions: [<id>..]}}`.
+    Metadata,
+}
+
+impl RefSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RefSource::Tag => "tag ecs-harden:exception",
+            RefSource::Metadata => "Metadata ecs-harden.exceptions",
+        }
+    }
 }
 
 /// User and system tag keys (values never matter to a control); incomplete when some tags (or

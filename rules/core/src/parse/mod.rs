@@ -80,6 +80,7 @@ fn terraform_resource(converted: terraform::Converted) -> ParseResult<Resource> 
     };
     let node = Node::root(&converted.value, &converted.json_path, &cx);
     let tags = read::tags(node.get(&["tags"]))?;
+    let exceptions = read::exception_tag(node.get(&["tags"]));
     let body = body(node, converted.resource_type, Containers::Optional, tags)?;
     let warnings = node.take_warnings();
     Ok(Resource {
@@ -95,6 +96,7 @@ fn terraform_resource(converted: terraform::Converted) -> ParseResult<Resource> 
             capture_time: None,
             json_path: converted.json_path,
             warnings,
+            exceptions,
         },
         body,
     })
@@ -300,7 +302,12 @@ fn cloudformation_resource(
     };
     let properties_path = format!("{path}.Properties");
     let props = Node::root(properties, &properties_path, &cx);
-    cloudformation_properties(props, resource_type, logical_id, path.clone())
+    let mut resource = cloudformation_properties(props, resource_type, logical_id, path.clone())?;
+    resource
+        .meta
+        .exceptions
+        .extend(read::exception_metadata(node));
+    Ok(resource)
 }
 
 /// Reads CloudFormation resource properties (from a template, a Hook request or a Cloud Control
@@ -336,6 +343,7 @@ fn cloudformation_properties(
     json_path: String,
 ) -> ParseResult<Resource> {
     let tags = read::tags(props.get(&["Tags"]))?;
+    let exceptions = read::exception_tag(props.get(&["Tags"]));
     let name_key = match resource_type {
         ResourceType::TaskDefinition => "Family",
         ResourceType::Service => "ServiceName",
@@ -368,6 +376,7 @@ fn cloudformation_properties(
             capture_time: None,
             json_path,
             warnings: props.take_warnings(),
+            exceptions,
         },
         body,
     })
@@ -563,6 +572,7 @@ fn config_item(item: Node<'_>) -> ParseResult<Resource> {
         capture_time: text(&["configurationItemCaptureTime"])?,
         json_path: item.path(),
         warnings: Vec::new(),
+        exceptions: read::exception_tag(item.get(&["tags"])),
     };
     let tags = read::tags(item.get(&["tags"]))?;
 
@@ -796,6 +806,7 @@ fn api_resource_with_tags(
     resource_type: ResourceType,
     tags: Option<Node<'_>>,
 ) -> ParseResult<Resource> {
+    let exceptions = read::exception_tag(tags);
     let tags = read::tags(tags)?;
     let text =
         |keys: &[&str]| -> ParseResult<Option<String>> { Ok(node.str_at(keys)?.known().cloned()) };
@@ -873,6 +884,7 @@ fn api_resource_with_tags(
             capture_time: None,
             json_path: path,
             warnings,
+            exceptions,
         },
         body,
     })

@@ -4,9 +4,10 @@
 use crate::error::ParseResult;
 use crate::model::{
     AssignPublicIp, AutoScalingGroupProvider, Capabilities, CapacityProvider, Cluster, Container,
-    EfsVolume, EnvVar, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration, Field,
-    LaunchTemplate, List, LogConfiguration, Policy, PolicyDocument, Role, Service, ServiceConnect,
-    ServiceConnectService, Statement, Tags, TaskDefinition, TaskSet, Text, Volume,
+    EfsVolume, EnvVar, ExceptionRef, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
+    Field, LaunchTemplate, List, LogConfiguration, Policy, PolicyDocument, RefSource, Role,
+    Service, ServiceConnect, ServiceConnectService, Statement, Tags, TaskDefinition, TaskSet, Text,
+    Volume,
 };
 use crate::parse::tree::{either, Node};
 
@@ -542,6 +543,69 @@ pub fn tags(node: Option<Node<'_>>) -> ParseResult<Tags> {
         }
     }
     Ok(tags)
+}
+
+/// The register entries a resource names in its `ecs-harden:exception` tag (`<id>[,<id>..]`),
+/// whatever the tags' shape (see [`tags`]). An unresolved value names nothing.
+pub fn exception_tag(node: Option<Node<'_>>) -> Vec<ExceptionRef> {
+    let Some(node) = node else {
+        return Vec::new();
+    };
+    let value = if let Some(object) = node.value.as_object() {
+        object
+            .iter()
+            .find(|(key, _)| key.as_str() == crate::exceptions::TAG_KEY)
+            .map(|(_, value)| value)
+    } else {
+        node.value.as_array().and_then(|items| {
+            items.iter().find_map(|item| {
+                let object = item.as_object()?;
+                let key = object
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("key"))?
+                    .1
+                    .as_str()?;
+                (key == crate::exceptions::TAG_KEY).then(|| {
+                    object
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+                        .map(|(_, v)| v)
+                })?
+            })
+        })
+    };
+    value
+        .and_then(serde_json::Value::as_str)
+        .map(|text| references(text.split(','), RefSource::Tag))
+        .unwrap_or_default()
+}
+
+/// The register entries a CloudFormation resource names in
+/// `Metadata: {ecs-harden: {exceptions: [<id>..]}}`.
+pub fn exception_metadata(resource: Node<'_>) -> Vec<ExceptionRef> {
+    let ids = resource
+        .value
+        .get("Metadata")
+        .and_then(|m| m.get("ecs-harden"))
+        .and_then(|m| m.get("exceptions"));
+    match ids {
+        Some(serde_json::Value::Array(items)) => references(
+            items.iter().filter_map(serde_json::Value::as_str),
+            RefSource::Metadata,
+        ),
+        Some(serde_json::Value::String(one)) => references(one.split(','), RefSource::Metadata),
+        _ => Vec::new(),
+    }
+}
+
+fn references<'a>(ids: impl Iterator<Item = &'a str>, source: RefSource) -> Vec<ExceptionRef> {
+    ids.map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| ExceptionRef {
+            id: id.to_string(),
+            source,
+        })
+        .collect()
 }
 
 /// An EC2 launch template: CloudFormation's `LaunchTemplateData` (with `UserData` base64 or

@@ -88,8 +88,23 @@ export interface LambdaEnvironment {
   readonly parameters: string;
 }
 
+/**
+ * An AWS Config managed rule of the catalogue: the packs deploy it with `Source.Owner: AWS`
+ * and Config's identifier; it has no function.
+ */
+export interface CatalogueManagedRule {
+  readonly id: string;
+  readonly ruleName: string;
+  readonly title: string;
+  readonly severity: string;
+  /** AWS Config's identifier of the rule (`ECR_PRIVATE_IMAGE_SCANNING_ENABLED`). */
+  readonly identifier: string;
+  readonly resourceTypes: readonly string[];
+}
+
 export interface Catalogue {
   readonly controls: readonly CatalogueControl[];
+  readonly managed: readonly CatalogueManagedRule[];
   readonly environment: LambdaEnvironment;
 }
 
@@ -147,6 +162,8 @@ export interface EcsHardenConfig {
   /** Why the S3 source was chosen although zipDir was configured (shown as a warning). */
   readonly codeNotice?: string;
   readonly controls: readonly CatalogueControl[];
+  /** The catalogue's AWS managed rules: in the packs, without a function. */
+  readonly managedRules: readonly CatalogueManagedRule[];
   readonly environment: LambdaEnvironment;
   /** The generated organization pack (YAML with a LambdaArnPrefix parameter). */
   readonly conformancePackSource: string;
@@ -362,7 +379,35 @@ export function readCatalogue(file: string): Catalogue {
       frameworks: Array.isArray(c.frameworks) ? c.frameworks : [],
     };
   });
-  return { controls: read, environment };
+  const managed = (parsed as { managed?: unknown }).managed ?? [];
+  if (!Array.isArray(managed)) {
+    throw new ConfigError(`${file}: "managed" must be an array`);
+  }
+  const managedRules = managed.map((raw, index) => {
+    const m = raw as Record<string, unknown>;
+    for (const field of ['id', 'ruleName', 'title', 'severity', 'identifier']) {
+      if (typeof m[field] !== 'string' || m[field] === '') {
+        throw new ConfigError(`${file}: managed[${index}].${field} is missing`);
+      }
+    }
+    const rule = m as unknown as CatalogueManagedRule;
+    if (!/^ecs-harden-[a-z0-9-]+$/.test(rule.ruleName) || rule.ruleName.length > 128) {
+      throw new ConfigError(`${file}: ${rule.id} has an unusable ruleName ${rule.ruleName}`);
+    }
+    if (names.has(rule.ruleName) || ids.has(rule.id)) {
+      throw new ConfigError(`${file}: ${rule.id} (${rule.ruleName}) is listed twice`);
+    }
+    if (!/^[A-Z0-9_]+$/.test(rule.identifier)) {
+      throw new ConfigError(`${file}: ${rule.id} has an unusable identifier ${rule.identifier}`);
+    }
+    if (!Array.isArray(m.resourceTypes) || !m.resourceTypes.every((t) => typeof t === 'string')) {
+      throw new ConfigError(`${file}: ${rule.id}: resourceTypes must be a list of type names`);
+    }
+    names.add(rule.ruleName);
+    ids.add(rule.id);
+    return rule;
+  });
+  return { controls: read, managed: managedRules, environment };
 }
 
 function readCode(
@@ -532,7 +577,7 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
   }
 
   const catalogueFile = path.resolve(CDK_ROOT, str(ctx, 'catalogue', DEFAULT_CATALOGUE));
-  const { controls, environment } = readCatalogue(catalogueFile);
+  const { controls, managed: managedRules, environment } = readCatalogue(catalogueFile);
 
   const gateControls = list(ctx, 'gateControls', []);
   for (const id of gateControls) {
@@ -606,6 +651,7 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     code,
     codeNotice: notice,
     controls,
+    managedRules,
     environment,
     conformancePackSource,
     conformancePackFile: packFile,

@@ -277,6 +277,7 @@ export class MemberStack extends cdk.Stack {
         source: config.conformancePackSource,
         file: config.conformancePackFile,
         controls: config.controls,
+        managed: config.managedRules,
         parameters: config.parameters,
         lambdaArnPrefix: `arn:${config.partition}:lambda:${REGION_MARKER}:${admin}:function:`,
       });

@@ -87,6 +87,7 @@ export class OrganizationPackStack extends cdk.Stack {
       source: c.conformancePackSource,
       file: c.conformancePackFile,
       controls: c.controls,
+      managed: c.managedRules,
       parameters: c.parameters,
       lambdaArnPrefix: `arn:${c.partition}:lambda:${region}:${c.delegatedAdminAccount}:function:`,
     });

@@ -7,7 +7,7 @@
 // literal InputParameters from the deployment's one parameter map.
 
 import * as YAML from 'yaml';
-import type { CatalogueControl, ParameterMap } from './config';
+import type { CatalogueControl, CatalogueManagedRule, ParameterMap } from './config';
 import { ConfigError } from './errors';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -18,6 +18,8 @@ export interface PackInput {
   readonly source: string;
   readonly file: string;
   readonly controls: readonly CatalogueControl[];
+  /** The catalogue's AWS managed rules, which the pack deploys without a function. */
+  readonly managed: readonly CatalogueManagedRule[];
   readonly parameters: ParameterMap;
   /** `arn:<partition>:lambda:<region>:<account>:function:`; each rule invokes `<prefix><rule name>`. */
   readonly lambdaArnPrefix: string;
@@ -174,6 +176,15 @@ export function renderPackBody(input: PackInput): string {
       throw new ConfigError(`${at}: expected an AWS::Config::ConfigRule`);
     }
     const properties = resource.Properties;
+    const managed = input.managed.find((m) => m.ruleName === properties.ConfigRuleName);
+    if (managed) {
+      // AWS Config runs it: no function, nothing from the parameter map.
+      const source = properties.Source;
+      if (!isMapping(source) || source.Owner !== 'AWS' || source.SourceIdentifier !== managed.identifier) {
+        throw new ConfigError(`${at}: the AWS managed rule ${managed.id} is not ${managed.identifier} owned by AWS`);
+      }
+      continue;
+    }
     const control = input.controls.find((c) => c.ruleName === properties.ConfigRuleName);
     if (!control) {
       throw new ConfigError(`${at}: rule ${String(properties.ConfigRuleName)} is not in the catalogue`);

@@ -40,6 +40,10 @@ export const CATALOGUE: Array<{
   parameters: Array<{ name: string; default: string; kind: string; maxItems: number | null }>;
 }> = CATALOGUE_JSON.controls;
 
+/** The catalogue's AWS managed rules: in the packs with Source.Owner AWS, no function. */
+export const MANAGED: Array<{ id: string; ruleName: string; identifier: string; resourceTypes: string[] }> =
+  CATALOGUE_JSON.managed;
+
 /** The Lambdas' environment variable names, as the Rust side exports them. */
 export const ENV: { memberRoleName: string; gateMode: string; gateControls: string; parameters: string } =
   CATALOGUE_JSON.contract.environment;

@@ -14,6 +14,7 @@ import {
   CATALOGUE,
   flat,
   Json,
+  MANAGED,
   memberPackBody,
   ORG,
   ORGANIZATION_SCOPE,
@@ -47,10 +48,21 @@ function assertLiteralBody(body: string, region: string, central: Json): void {
   assert.deepEqual(intrinsics(pack, 'body'), [], `${region}: intrinsic functions remain`);
   const deployed = new Set(resourcesOf(central, 'AWS::Lambda::Function').map(([, f]) => f.Properties.FunctionName));
   const rules = Object.values(pack.Resources) as Json[];
-  assert.deepEqual(rules.map((r) => r.Properties.ConfigRuleName).sort(), CATALOGUE.map((c) => c.ruleName).sort());
+  assert.deepEqual(
+    rules.map((r) => r.Properties.ConfigRuleName).sort(),
+    [...CATALOGUE, ...MANAGED].map((c) => c.ruleName).sort(),
+  );
   for (const rule of rules) {
     const name = rule.Properties.ConfigRuleName;
     assert.equal(rule.Type, 'AWS::Config::ConfigRule');
+    const managed = MANAGED.find((m) => m.ruleName === name);
+    if (managed) {
+      // AWS Config runs it: owner AWS, its identifier, no function of ours.
+      assert.deepEqual(rule.Properties.Source, { Owner: 'AWS', SourceIdentifier: managed.identifier }, name);
+      assert.deepEqual(rule.Properties.Scope.ComplianceResourceTypes, managed.resourceTypes, name);
+      assert.ok(!deployed.has(name), `${region}: ${name} is an AWS managed rule, yet a function is named after it`);
+      continue;
+    }
     assert.equal(rule.Properties.Source.Owner, 'CUSTOM_LAMBDA');
     assert.equal(rule.Properties.Source.SourceIdentifier, `arn:aws:lambda:${region}:${ADMIN}:function:${name}`, name);
     assert.ok(deployed.has(name), `${region}: ${name} invokes a function the central stack does not create`);
@@ -100,8 +112,43 @@ describe('conformance pack body: literal ARNs, no intrinsic function', () => {
       '          Fn::ImportValue: shared-arn',
     ].join('\n');
     assert.throws(
-      () => renderPackBody({ source, file: 'test.yaml', controls: [], parameters: {}, lambdaArnPrefix: 'arn:aws:lambda:x:1:function:' }),
+      () =>
+        renderPackBody({
+          source,
+          file: 'test.yaml',
+          controls: [],
+          managed: [],
+          parameters: {},
+          lambdaArnPrefix: 'arn:aws:lambda:x:1:function:',
+        }),
       (e: unknown) => e instanceof ConfigError && /Resources\.Rule\.Properties\.Source\.SourceIdentifier: uses Fn::ImportValue/.test((e as Error).message),
+    );
+  });
+
+  it('refuses an AWS managed rule that names another identifier or owner', () => {
+    const [managed] = MANAGED;
+    const source = [
+      'Resources:',
+      '  Rule:',
+      '    Type: AWS::Config::ConfigRule',
+      '    Properties:',
+      `      ConfigRuleName: ${managed.ruleName}`,
+      '      Source:',
+      '        Owner: CUSTOM_LAMBDA',
+      `        SourceIdentifier: ${managed.identifier}`,
+    ].join('\n');
+    assert.throws(
+      () =>
+        renderPackBody({
+          source,
+          file: 'test.yaml',
+          controls: [],
+          managed: [{ ...managed, title: managed.id, severity: 'High' }],
+          parameters: {},
+          lambdaArnPrefix: 'arn:aws:lambda:x:1:function:',
+        }),
+      (e: unknown) =>
+        e instanceof ConfigError && new RegExp(`AWS managed rule ${managed.id} is not ${managed.identifier} owned by AWS`).test((e as Error).message),
     );
   });
 });

@@ -5,6 +5,7 @@ the harness answers the inventory calls for these types itself:
 
 * ListDiscoveredResources, BatchGetResourceConfig, GetDiscoveredResourceCounts and, for
   resources nobody seeded, GetResourceConfigHistory;
+* SelectResourceConfig (advanced query, which moto lacks), for the query forms the rules use;
 * the aggregator's ListAggregateDiscoveredResources, BatchGetAggregateResourceConfig,
   GetAggregateDiscoveredResourceCounts and DescribeConfigurationAggregatorSourcesStatus;
 * DescribeDeliveryChannelStatus (HTTP 500 in moto).
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -1259,9 +1261,143 @@ def known_view() -> dict[str, Any]:
     return {"resources": rows}
 
 
+# ---------------------------------------------------------------------------------------------
+# Advanced query (SelectResourceConfig)
+# ---------------------------------------------------------------------------------------------
+
+_SELECT = re.compile(r"^\s*SELECT\s+(?P<fields>.+?)\s+WHERE\s+(?P<where>.+?)\s*$", re.IGNORECASE | re.DOTALL)
+_CONDITION = re.compile(
+    r"^\s*(?P<path>[A-Za-z][\w.]*)\s*(?:=\s*'(?P<value>[^']*)'|IN\s*\((?P<values>[^)]*)\))\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_PATH = re.compile(r"^[A-Za-z][\w]*(\.[A-Za-z][\w]*)*$")
+
+
+def unsupported(expression: str, what: str) -> AwsError:
+    return AwsError("InvalidExpressionException", f"{what} (the local endpoint answers SELECT <properties> WHERE "
+                    f"<property> = '<value>' [AND <property> IN ('<value>', ...)] ...): {expression}")
+
+
+def parse_select(expression: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(selected properties, AND-joined conditions as (property, accepted values))."""
+    match = _SELECT.match(expression)
+    if match is None:
+        raise unsupported(expression, "Not a SELECT ... WHERE ... query")
+    fields = [f.strip() for f in match["fields"].split(",")]
+    if not fields or any(not _PATH.match(f) for f in fields):
+        raise unsupported(expression, "Only property names can be selected")
+    conditions = []
+    for part in re.split(r"\s+AND\s+", match["where"], flags=re.IGNORECASE):
+        condition = _CONDITION.match(part)
+        if condition is None:
+            raise unsupported(expression, f"Unsupported condition {part.strip()!r}")
+        if condition["value"] is not None:
+            values = [condition["value"]]
+        else:
+            values = [v.strip() for v in condition["values"].split(",")]
+            if any(len(v) < 2 or v[0] != "'" or v[-1] != "'" for v in values):
+                raise unsupported(expression, f"IN takes quoted strings: {part.strip()!r}")
+            values = [v[1:-1] for v in values]
+        conditions.append((condition["path"], values))
+    return fields, conditions
+
+
+def property_values(record: Any, path: list[str]) -> list[Any]:
+    """The values at `path`, looking into every element of the arrays on the way."""
+    if not path:
+        return record if isinstance(record, list) else [record]
+    if isinstance(record, list):
+        return [v for item in record for v in property_values(item, path)]
+    if isinstance(record, dict) and path[0] in record:
+        return property_values(record[path[0]], path[1:])
+    return []
+
+
+def selected(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """The selected properties of a record, nested as Config nests them (`configuration.Status`
+    gives `{"configuration": {"Status": ...}}`); absent ones are left out."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        path = name.split(".")
+        value: Any = record
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+            if value is None:
+                break
+        if value is None:
+            continue
+        target = out
+        for key in path[:-1]:
+            target = target.setdefault(key, {})
+        target[path[-1]] = value
+    return out
+
+
+def query_record(account: str, entry: Known) -> dict[str, Any]:
+    """A resource as advanced query sees it: the item's properties, configuration an object,
+    tags a list of {key, value}."""
+    return {
+        "version": "1.3",
+        "accountId": account,
+        "configurationItemCaptureTime": iso8601(entry.capture),
+        "configurationItemStatus": entry.status,
+        "configurationStateId": str(int(entry.capture * 1000)),
+        "arn": entry.arn,
+        "resourceType": entry.rtype,
+        "resourceId": entry.rid,
+        "resourceName": entry.name,
+        "awsRegion": entry.aws_region,
+        "availabilityZone": entry.availability_zone,
+        "resourceCreationTime": iso8601(entry.created),
+        "configuration": entry.last_item,
+        "tags": [{"key": k, "value": v} for k, v in sorted(entry.last_tags.items())],
+    }
+
+
+def select_resource_config(req: Any, record: dict[str, Any], fault: Any) -> dict[str, Any]:
+    body = req.json_body()
+    expression = required_string(body, "Expression")
+    if len(expression) > 4096:
+        raise AwsError(
+            "ValidationException",
+            "1 validation error detected: Value at 'expression' failed to satisfy constraint: "
+            "Member must have length less than or equal to 4096",
+        )
+    limit = limit_of(body, "Limit", 100, 100)
+    fields, conditions = parse_select(expression)
+    types = [values for path, values in conditions if path == "resourceType"]
+    if len(types) != 1 or any(t not in HANDLED_TYPES for t in types[0]):
+        raise unsupported(expression, "The query must name its resource types with one resourceType condition "
+                          f"among {', '.join(HANDLED_TYPES)}")
+    region = req.region or "us-east-1"
+    recorder = recorder_of(req.account_id, region)
+    rows = []
+    for rtype in types[0]:
+        # Advanced query covers only what the recorder records now, and resources that exist.
+        if not records(recorder, rtype):
+            continue
+        for rid in sorted(INVENTORY.sync(req.account_id, region, rtype)[0]):
+            entry = INVENTORY.current_item(req.account_id, region, rtype, rid)
+            if entry is None:
+                continue
+            row = query_record(req.account_id, entry)
+            if all(
+                any(isinstance(v, (str, int, float, bool)) and str(v) in values
+                    for v in property_values(row, path.split(".")))
+                for path, values in conditions
+            ):
+                rows.append(json.dumps(selected(row, fields)))
+    page, token = offset_page(rows, limit, body.get("NextToken"), f"select:{expression}")
+    out: dict[str, Any] = {"Results": page, "QueryInfo": {"SelectFields": [{"Name": f} for f in fields]}}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
 HANDLERS: dict[tuple[str, str], Callable[..., dict[str, Any] | None]] = {
     ("config", "ListDiscoveredResources"): list_discovered_resources,
     ("config", "BatchGetResourceConfig"): batch_get_resource_config,
+    ("config", "SelectResourceConfig"): select_resource_config,
     ("config", "GetDiscoveredResourceCounts"): get_discovered_resource_counts,
     ("config", "DescribeDeliveryChannelStatus"): describe_delivery_channel_status,
     ("config", "ListAggregateDiscoveredResources"): list_aggregate_discovered_resources,

@@ -588,6 +588,64 @@ def test_config_inventory_recording_group(url: str, h: Harness):
     check([r["resourceId"] for r in recorders] == ["default"], f"the recorder records itself: {recorders}")
 
 
+def selected_rows(cfg, expression: str, limit: int = 100) -> tuple[list[dict], int]:
+    """Every result of an advanced query, parsed, and how many pages it took."""
+    rows, pages, token = [], 0, None
+    while True:
+        kwargs = {"Expression": expression, "Limit": limit}
+        if token:
+            kwargs["NextToken"] = token
+        out = cfg.select_resource_config(**kwargs)
+        pages += 1
+        rows.extend(json.loads(r) for r in out["Results"])
+        token = out.get("NextToken")
+        if not token:
+            return rows, pages
+
+
+def test_config_advanced_query(url: str, h: Harness):
+    cfg, ecs = client(url, "config"), client(url, "ecs")
+    start_recorder(cfg, {"allSupported": False, "resourceTypes": ["AWS::ECS::TaskDefinition"]})
+    container = {"name": "c", "image": "x", "memory": 64}
+    for family in ("app", "web"):
+        ecs.register_task_definition(family=family, containerDefinitions=[container],
+                                     tags=[{"key": "team", "value": family}])
+    ecs.register_task_definition(family="app", containerDefinitions=[dict(container, privileged=True)])
+    ecs.deregister_task_definition(taskDefinition="web:1")
+    ecs.register_task_definition(family="web", containerDefinitions=[container])
+
+    rows, _ = selected_rows(cfg, "SELECT resourceId, configuration.Status, tags "
+                                 "WHERE resourceType = 'AWS::ECS::TaskDefinition'")
+    by_name = {r["resourceId"].rsplit("/", 1)[1]: r for r in rows}
+    check(sorted(by_name) == ["app:1", "app:2", "web:1", "web:2"], f"every revision: {sorted(by_name)}")
+    check(by_name["web:1"] == {"resourceId": by_name["web:1"]["resourceId"],
+                               "configuration": {"Status": "INACTIVE"},
+                               "tags": [{"key": "team", "value": "web"}]},
+          f"only the selected properties, nested, tags as key/value: {by_name['web:1']}")
+    check(by_name["app:2"]["configuration"]["Status"] == "ACTIVE" and by_name["app:2"]["tags"] == [],
+          f"an untagged revision: {by_name['app:2']}")
+
+    full, _ = selected_rows(cfg, "SELECT resourceId, configuration, configurationItemStatus WHERE "
+                                 "resourceType = 'AWS::ECS::TaskDefinition' AND configuration.Status = 'ACTIVE' "
+                                 "AND configuration.ContainerDefinitions.Privileged IN ('true', 'True')")
+    check([r["resourceId"].rsplit("/", 1)[1] for r in full] == ["app:2"], f"AND, IN, arrays: {full}")
+    check(full[0]["configuration"]["ContainerDefinitions"][0]["Name"] == "c", "configuration is an object")
+    check(full[0]["configurationItemStatus"] in ("ResourceDiscovered", "OK"), f"item status: {full[0]}")
+
+    for index in range(5):
+        ecs.register_task_definition(family=f"many-{index}", containerDefinitions=[container])
+    rows, pages = selected_rows(cfg, "SELECT resourceId WHERE resourceType = 'AWS::ECS::TaskDefinition'", limit=3)
+    check(len(rows) == 9 and pages == 3, f"pages of Limit: {len(rows)} rows in {pages} pages")
+    check(error_code(lambda: cfg.select_resource_config(
+        Expression="SELECT resourceId WHERE resourceType = 'AWS::ECS::TaskDefinition'", Limit=101))
+        == "InvalidLimitException", "Limit above 100")
+    check(error_code(lambda: cfg.select_resource_config(
+        Expression="SELECT resourceId WHERE resourceType LIKE 'AWS::ECS::%'")) == "InvalidExpressionException",
+        "an unsupported condition is refused, never ignored")
+    check(selected_rows(cfg, "SELECT resourceId WHERE resourceType = 'AWS::ECS::Cluster'")[0] == [],
+          "a type the recorder does not record has no results")
+
+
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 ADMIN_INLINE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -930,6 +988,7 @@ TESTS = [
     test_config_inventory_ecs,
     test_config_inventory_limits_and_faults,
     test_config_inventory_recording_group,
+    test_config_advanced_query,
     test_config_inventory_iam_and_launch_templates,
     test_config_aggregator_inventory,
     test_securityhub,

@@ -13,10 +13,16 @@
 //! is empty is left out of the rule's `InputParameters` while empty, which the Lambda reads
 //! as the same default. The YAML is written by hand in a fixed order, with long-form
 //! intrinsics (`Ref:`, `Fn::Sub:`) so that any YAML parser reads it.
+//!
+//! The catalogue's AWS managed rules follow the controls: `Source.Owner: AWS` with Config's
+//! identifier, the scope of their resource types, their parameters' defaults as literal
+//! `InputParameters`, and `MaximumExecutionFrequency` when periodic. No Lambda.
 
 use std::fmt::Write as _;
 
-use ecs_harden_core::catalogue::{Control, Framework, MappingSource, CATALOGUE};
+use ecs_harden_core::catalogue::{
+    Control, Framework, ManagedRule, Mapping, MappingSource, Severity, Trigger, CATALOGUE, MANAGED,
+};
 use ecs_harden_core::params::{ParamKind, ParamSpec};
 
 /// First line of every generated pack.
@@ -68,6 +74,15 @@ pub fn pack_controls(framework: Option<Framework>) -> Vec<&'static Control> {
         .collect()
 }
 
+/// The AWS managed rules in a pack, in catalogue order.
+pub fn pack_managed(framework: Option<Framework>) -> Vec<&'static ManagedRule> {
+    MANAGED
+        .iter()
+        .copied()
+        .filter(|m| framework.is_none_or(|f| m.mapping(f).is_some()))
+        .collect()
+}
+
 /// Whether the control's Lambda handles `ScheduledNotification`: every control does (the
 /// runner lists and describes every resource type it evaluates).
 fn supports_periodic(_control: &Control) -> bool {
@@ -105,10 +120,10 @@ pub fn catalogue_json() -> String {
 }
 
 /// `ECS.13` → `Ecs13`, `HARDEN.1` → `Harden1`.
-fn id_part(control: &Control) -> String {
+fn id_part(id: &str) -> String {
     let mut out = String::new();
     let mut upper = true;
-    for ch in control.id.chars() {
+    for ch in id.chars() {
         if ch.is_ascii_alphanumeric() {
             if upper {
                 out.push(ch.to_ascii_uppercase());
@@ -137,12 +152,12 @@ fn pascal(text: &str) -> String {
 
 /// The rule's logical id: `Ecs2ServiceNoPublicIp`.
 pub fn rule_logical_id(control: &Control) -> String {
-    format!("{}{}", id_part(control), pascal(control.slug))
+    format!("{}{}", id_part(control.id), pascal(control.slug))
 }
 
 /// The pack input parameter of a rule parameter: `Ecs13RequiredTagKeys`.
 pub fn parameter_name(control: &Control, param: &ParamSpec) -> String {
-    format!("{}{}", id_part(control), pascal(param.name))
+    format!("{}{}", id_part(control.id), pascal(param.name))
 }
 
 /// The condition "the input parameter is not empty", for parameters whose default is empty.
@@ -181,9 +196,54 @@ fn mapping_label(source: MappingSource) -> &'static str {
 /// requirement ids with who mapped them (never shortened); then the remediation as far as it
 /// fits. When even the title does not fit, the title is shortened.
 pub fn rule_description(control: &Control, framework: Option<Framework>) -> String {
-    let head = format!("{} ({}): ", control.id, control.severity.as_str());
+    describe(
+        Described {
+            id: control.id,
+            severity: control.severity,
+            title: control.title,
+            remediation: control.remediation,
+            mappings: control.mappings,
+        },
+        framework,
+        "",
+    )
+}
+
+/// The description of an AWS managed rule: a control's, with Config's identifier after the
+/// title.
+pub fn managed_description(rule: &ManagedRule, framework: Option<Framework>) -> String {
+    describe(
+        Described {
+            id: rule.id,
+            severity: rule.severity,
+            title: rule.title,
+            remediation: rule.remediation,
+            mappings: rule.mappings,
+        },
+        framework,
+        &format!(" AWS managed rule {}.", rule.identifier),
+    )
+}
+
+/// What a rule's description is made of.
+struct Described {
+    id: &'static str,
+    severity: Severity,
+    title: &'static str,
+    remediation: &'static str,
+    mappings: &'static [Mapping],
+}
+
+fn describe(entry: Described, framework: Option<Framework>, note: &str) -> String {
+    let head = format!("{} ({}): ", entry.id, entry.severity.as_str());
     let mapping = framework
-        .and_then(|f| control.mapping(f).map(|m| (f, m)))
+        .and_then(|f| {
+            entry
+                .mappings
+                .iter()
+                .find(|m| m.framework == f)
+                .map(|m| (f, m))
+        })
         .map(|(f, m)| {
             format!(
                 " {}: {} ({}).",
@@ -193,16 +253,16 @@ pub fn rule_description(control: &Control, framework: Option<Framework>) -> Stri
             )
         })
         .unwrap_or_default();
-    let title = format!("{}.", control.title.trim_end_matches('.'));
-    let fixed = head.chars().count() + mapping.chars().count();
+    let title = format!("{}.", entry.title.trim_end_matches('.'));
+    let fixed = head.chars().count() + note.chars().count() + mapping.chars().count();
     let title_room = MAX_DESCRIPTION.saturating_sub(fixed);
     let title = shorten(&title, title_room);
-    let mut text = format!("{head}{title}{mapping}");
+    let mut text = format!("{head}{title}{note}{mapping}");
     let room = MAX_DESCRIPTION.saturating_sub(text.chars().count());
     // " Fix: " plus enough of the remediation to be useful.
     const MIN_FIX: usize = 40;
     if room >= " Fix: ".len() + MIN_FIX {
-        let fix = shorten(control.remediation, room - " Fix: ".len());
+        let fix = shorten(entry.remediation, room - " Fix: ".len());
         text.push_str(" Fix: ");
         text.push_str(&fix);
     }
@@ -295,6 +355,7 @@ fn parameters(controls: &[&Control]) -> Vec<(String, String)> {
 /// The YAML text of one pack.
 pub fn pack_yaml(framework: Option<Framework>) -> String {
     let controls = pack_controls(framework);
+    let managed = pack_managed(framework);
     let mut out = String::new();
     out.push_str(HEADER);
     out.push_str("\n#\n");
@@ -303,18 +364,20 @@ pub fn pack_yaml(framework: Option<Framework>) -> String {
             let _ = writeln!(
                 out,
                 "# ecs-harden organization conformance pack: all {} controls of the catalogue as\n\
-                 # AWS Config custom Lambda rules.",
-                controls.len()
+                 # AWS Config custom Lambda rules, and its {} AWS managed rules.",
+                controls.len(),
+                managed.len()
             );
         }
         Some(f) => {
             let _ = writeln!(
                 out,
-                "# ecs-harden {} conformance pack: the {} controls mapped to {}.\n\
-                 # Each description names the requirements and who mapped them: \"{}\" or\n\
+                "# ecs-harden {} conformance pack: the {} controls and {} AWS managed rule(s) mapped\n\
+                 # to {}. Each description names the requirements and who mapped them: \"{}\" or\n\
                  # \"{}\" (this project's mapping, not AWS's).",
                 f.name(),
                 controls.len(),
+                managed.len(),
                 f.name(),
                 MappingSource::AwsSecurityHub.label(),
                 MappingSource::EcsHarden.label(),
@@ -398,6 +461,36 @@ pub fn pack_yaml(framework: Option<Framework>) -> String {
             );
         }
     }
+    for rule in &managed {
+        let _ = writeln!(out, "  {}{}:", id_part(rule.id), pascal(rule.slug));
+        out.push_str("    Type: AWS::Config::ConfigRule\n    Properties:\n");
+        let _ = writeln!(out, "      ConfigRuleName: {}", rule.rule_name());
+        let _ = writeln!(
+            out,
+            "      Description: {}",
+            q(&managed_description(rule, framework))
+        );
+        if !rule.params.is_empty() {
+            out.push_str("      InputParameters:\n");
+            for param in rule.params {
+                let _ = writeln!(out, "        {}: {}", param.name, q(param.default));
+            }
+        }
+        out.push_str("      Scope:\n        ComplianceResourceTypes:\n");
+        for resource_type in rule.resource_types {
+            let _ = writeln!(out, "        - {resource_type}");
+        }
+        let _ = writeln!(
+            out,
+            "      Source:\n        Owner: AWS\n        SourceIdentifier: {}",
+            rule.identifier
+        );
+        if rule.trigger == Trigger::Periodic {
+            out.push_str(
+                "      MaximumExecutionFrequency:\n        Ref: MaximumExecutionFrequency\n",
+            );
+        }
+    }
     out
 }
 
@@ -478,8 +571,26 @@ mod tests {
             );
             assert!(
                 body.len() <= MAX_TEMPLATE_BYTES,
-                "{path} is {} bytes; a conformance pack template body allows {MAX_TEMPLATE_BYTES}",
+                "{path} is {} bytes; a conformance pack template body allows {MAX_TEMPLATE_BYTES}: \
+                 split the pack by resource family",
                 body.len()
+            );
+            // The CDK app hands Config the body with literal function ARNs: with the longest
+            // prefix of any partition and Region, it must fit too.
+            let literal = body.replace(
+                "${LambdaArnPrefix}",
+                "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:",
+            );
+            assert!(
+                literal.len() <= MAX_TEMPLATE_BYTES,
+                "{path} with literal function ARNs is {} bytes; a conformance pack template body \
+                 allows {MAX_TEMPLATE_BYTES}: split the pack by resource family",
+                literal.len()
+            );
+            println!(
+                "{path}: {rule_count} of {MAX_RULES} rules, {parameter_count} of \
+                 {MAX_PARAMETERS} parameters, {} of {MAX_TEMPLATE_BYTES} bytes",
+                literal.len()
             );
         }
     }
@@ -551,6 +662,7 @@ mod tests {
                     Some(f) => c.mappings.iter().any(|m| m.framework == f),
                 })
                 .map(|c| c.rule_name())
+                .chain(pack_managed(framework).iter().map(|m| m.rule_name()))
                 .collect();
             let names: BTreeSet<String> = found.keys().cloned().collect();
             assert_eq!(
@@ -559,8 +671,12 @@ mod tests {
             );
 
             for (name, properties) in &found {
-                let control = ecs_harden_core::catalogue::find(name).expect("a catalogue rule");
                 let what = format!("{path} {name}");
+                if let Some(rule) = ecs_harden_core::catalogue::find_managed(name) {
+                    assert_managed_rule(rule, properties, framework, &what);
+                    continue;
+                }
+                let control = ecs_harden_core::catalogue::find(name).expect("a catalogue rule");
                 let description = text(properties, &["Description"], &what);
                 assert!(
                     description.chars().count() <= MAX_DESCRIPTION,
@@ -662,6 +778,62 @@ mod tests {
         }
     }
 
+    /// An AWS managed rule as Config must read it: owner AWS with Config's identifier, no
+    /// Lambda triggers, its resource types as scope, the schedule only when periodic, its
+    /// parameters' defaults, and a description naming the identifier (and the requirements, in
+    /// a framework pack).
+    fn assert_managed_rule(
+        rule: &ManagedRule,
+        properties: &Value,
+        framework: Option<Framework>,
+        what: &str,
+    ) {
+        assert_eq!(text(properties, &["Source", "Owner"], what), "AWS");
+        assert_eq!(
+            text(properties, &["Source", "SourceIdentifier"], what),
+            rule.identifier
+        );
+        assert!(
+            properties["Source"].get("SourceDetails").is_none(),
+            "{what}: a managed rule has no SourceDetails"
+        );
+        let scope: Vec<&str> = properties["Scope"]["ComplianceResourceTypes"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{what}: no Scope.ComplianceResourceTypes"))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(scope, rule.resource_types, "{what}: scope");
+        let frequency = properties
+            .get("MaximumExecutionFrequency")
+            .and_then(|f| f.get("Ref"))
+            .and_then(Value::as_str);
+        match rule.trigger {
+            Trigger::Periodic => assert_eq!(frequency, Some("MaximumExecutionFrequency"), "{what}"),
+            Trigger::ConfigurationChanges => assert_eq!(frequency, None, "{what}"),
+        }
+        for param in rule.params {
+            assert_eq!(
+                text(properties, &["InputParameters", param.name], what),
+                param.default,
+                "{what}: {} is the documented default",
+                param.name
+            );
+        }
+        let description = text(properties, &["Description"], what);
+        assert!(description.chars().count() <= MAX_DESCRIPTION, "{what}");
+        assert!(
+            description.starts_with(&format!("{} ({}): ", rule.id, rule.severity.as_str()))
+                && description.contains(&format!("AWS managed rule {}.", rule.identifier)),
+            "{what}: {description}"
+        );
+        if let Some(f) = framework {
+            let m = rule.mapping(f).expect("mapped");
+            let listed = format!("{} ({})", m.requirements.join(", "), m.source.label());
+            assert!(description.contains(&listed), "{what}: {description}");
+        }
+    }
+
     /// The pack parameter a rule parameter reads: `Ref: X`, or, for a parameter the rule may
     /// go without, `Fn::If: [C, Ref: X, Ref: AWS::NoValue]` where condition C says "X is not
     /// empty". Followed through the parsed YAML, not computed the way the generator names it.
@@ -702,6 +874,10 @@ mod tests {
             let mut used = BTreeSet::new();
             for (id, properties) in rules(&pack, path) {
                 let name = text(&properties, &["ConfigRuleName"], &id);
+                if ecs_harden_core::catalogue::find_managed(name).is_some() {
+                    // Literal defaults, checked with the other managed rule properties.
+                    continue;
+                }
                 let control = ecs_harden_core::catalogue::find(name)
                     .unwrap_or_else(|| panic!("{path}: {name} is no catalogue rule"));
                 for param in control.params {
@@ -786,6 +962,37 @@ Properties:
       MaximumExecutionFrequency: {Ref: MaximumExecutionFrequency}
 "#,
             ),
+            (
+                Some(Framework::PciDss4),
+                "Ecr1EcrImageScanning",
+                r#"
+Type: AWS::Config::ConfigRule
+Properties:
+  ConfigRuleName: ecs-harden-ecr-image-scanning
+  Description: 'ECR.1 (High): ECR private repositories should have image scanning configured. AWS managed rule ECR_PRIVATE_IMAGE_SCANNING_ENABLED. PCI: 6.2.3, 6.2.4 (as AWS Security Hub maps it). Fix: Configure the registry''s scanning for the repository: scan on push...'
+  Scope:
+    ComplianceResourceTypes: ['AWS::ECR::Repository']
+  Source:
+    Owner: AWS
+    SourceIdentifier: ECR_PRIVATE_IMAGE_SCANNING_ENABLED
+  MaximumExecutionFrequency: {Ref: MaximumExecutionFrequency}
+"#,
+            ),
+            (
+                None,
+                "Ecr2EcrTagImmutability",
+                r#"
+Type: AWS::Config::ConfigRule
+Properties:
+  ConfigRuleName: ecs-harden-ecr-tag-immutability
+  Description: 'ECR.2 (Medium): ECR private repositories should have tag immutability configured. AWS managed rule ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED. Fix: Set the repository''s image tag mutability to IMMUTABLE (imageTagMutability, ImageTagMutability in...'
+  Scope:
+    ComplianceResourceTypes: ['AWS::ECR::Repository']
+  Source:
+    Owner: AWS
+    SourceIdentifier: ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED
+"#,
+            ),
         ];
         for (framework, logical_id, expected) in expectations {
             let path = pack_path(framework);
@@ -822,8 +1029,9 @@ Properties:
                 "ecs-harden-task-set-no-public-ip",
                 "ecs-harden-cluster-ecs-exec-audited",
                 "ecs-harden-service-ecs-exec-off",
+                "ecs-harden-ecr-image-scanning",
             ],
-            "the PCI DSS pack: the four controls Security Hub maps to PCI DSS v4.0.1, then ecs-harden's own"
+            "the PCI DSS pack: the four controls Security Hub maps to PCI DSS v4.0.1, then ecs-harden's own, then the AWS managed rules"
         );
     }
 
@@ -836,6 +1044,16 @@ Properties:
                     description.chars().count() <= MAX_DESCRIPTION,
                     "{} in {}: {} characters",
                     control.id,
+                    pack_path(framework),
+                    description.chars().count()
+                );
+            }
+            for rule in pack_managed(framework) {
+                let description = managed_description(rule, framework);
+                assert!(
+                    description.chars().count() <= MAX_DESCRIPTION,
+                    "{} in {}: {} characters",
+                    rule.id,
                     pack_path(framework),
                     description.chars().count()
                 );
@@ -858,6 +1076,10 @@ Properties:
         assert_eq!(
             value["controls"],
             ecs_harden_core::export::catalogue_json()["controls"]
+        );
+        assert_eq!(
+            value["managed"],
+            ecs_harden_core::export::catalogue_json()["managed"]
         );
     }
 

@@ -60,6 +60,14 @@ impl Selection {
         } else {
             let mut chosen = Vec::new();
             for id in ids.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+                if let Some(managed) = ecs_harden_core::catalogue::find_managed(id) {
+                    bail!(
+                        "--controls: {} is an AWS managed rule ({}): AWS Config evaluates it, \
+                         check and scan do not",
+                        managed.id,
+                        managed.identifier
+                    );
+                }
                 let control = ecs_harden_core::catalogue::find(id).ok_or_else(|| {
                     anyhow!(
                         "--controls: no control {id:?} (known: {})",

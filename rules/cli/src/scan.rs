@@ -152,6 +152,17 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
             }
         }
     }
+    if selection.controls.len() == ecs_harden_core::CATALOGUE.len() {
+        // The catalogue's AWS managed rules read ECR and GuardDuty, which scan does not.
+        let managed: Vec<&str> = ecs_harden_core::catalogue::MANAGED
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        eprintln!(
+            "ecs-harden: {} (AWS managed rules): evaluated by AWS Config, not by scan",
+            managed.join(", ")
+        );
+    }
     Ok(Report {
         files,
         path_errors: Vec::new(),

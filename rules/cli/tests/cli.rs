@@ -407,7 +407,7 @@ fn text_output_groups_by_file_and_ends_with_a_summary() {
     assert!(text.contains("✗ ECS.4"), "{text}");
     let last = text.lines().last().unwrap();
     assert!(
-        last.starts_with("4 files, 6 resources, 26 controls:"),
+        last.starts_with("4 files, 6 resources, 33 controls:"),
         "{last}"
     );
     let coloured = run(&["check", "--color", "always", "examples"]);
@@ -503,9 +503,36 @@ fn the_controls_command_lists_the_catalogue() {
     assert!(text.contains("ecs-harden-no-environment-secrets"));
 }
 
+#[test]
+fn the_controls_command_marks_aws_managed_rules_in_every_format() {
+    let json = json_of(&run(&["controls", "--format", "json"]));
+    let managed = json["managed"].as_array().expect("a managed list");
+    let ids: Vec<&str> = managed.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ECR.1", "ECR.2", "GuardDuty.12"]);
+    assert!(managed.iter().all(|m| m["source"] == "AWS managed"));
+    let text = String::from_utf8(run(&["controls"]).stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("ECR.2 "))
+        .expect("ECR.2 in the text listing");
+    assert!(
+        line.contains("(AWS managed ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED)"),
+        "{line}"
+    );
+    let markdown = String::from_utf8(run(&["controls", "--format", "markdown"]).stdout).unwrap();
+    assert!(
+        markdown.contains("| GuardDuty.12 (AWS managed) |"),
+        "{markdown}"
+    );
+    // check and scan do not judge them, and say so.
+    let refused = run(&["check", "--controls", "ECR.1", "examples"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("AWS Config evaluates it"));
+}
+
 fn ecs_harden_core_count() -> usize {
-    // 17 Security Hub controls and 9 of our own.
-    26
+    // 17 Security Hub controls and 16 of our own (HARDEN.1–16).
+    33
 }
 
 #[test]

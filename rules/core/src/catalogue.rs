@@ -263,3 +263,81 @@ pub fn find(id_or_rule: &str) -> Option<&'static Control> {
         c.id.eq_ignore_ascii_case(id_or_rule) || c.rule_name().eq_ignore_ascii_case(id_or_rule)
     })
 }
+
+pub use crate::managed::{ManagedRule, Trigger};
+
+/// Every AWS managed rule of the catalogue, in catalogue order (written once, in
+/// `crate::managed`): AWS Config evaluates them, this project deploys and reports them.
+pub static MANAGED: &[&ManagedRule] = crate::managed::ALL;
+
+/// Looks an AWS managed rule up by its Security Hub control id (`ECR.1`, case-insensitive),
+/// its AWS Config identifier or its rule name.
+pub fn find_managed(id_or_rule: &str) -> Option<&'static ManagedRule> {
+    MANAGED.iter().copied().find(|m| {
+        m.id.eq_ignore_ascii_case(id_or_rule)
+            || m.identifier.eq_ignore_ascii_case(id_or_rule)
+            || m.rule_name().eq_ignore_ascii_case(id_or_rule)
+    })
+}
+
+/// One entry of the catalogue: a control this project evaluates, or an AWS managed rule. What
+/// reports and packs need of both.
+#[derive(Clone, Copy)]
+pub enum Entry {
+    Control(&'static Control),
+    Managed(&'static ManagedRule),
+}
+
+impl Entry {
+    pub fn id(self) -> &'static str {
+        match self {
+            Entry::Control(c) => c.id,
+            Entry::Managed(m) => m.id,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Entry::Control(c) => c.title,
+            Entry::Managed(m) => m.title,
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Entry::Control(c) => c.severity,
+            Entry::Managed(m) => m.severity,
+        }
+    }
+
+    pub fn mappings(self) -> &'static [Mapping] {
+        match self {
+            Entry::Control(c) => c.mappings,
+            Entry::Managed(m) => m.mappings,
+        }
+    }
+
+    /// The AWS Config rule name the packs give it.
+    pub fn rule_name(self) -> String {
+        match self {
+            Entry::Control(c) => c.rule_name(),
+            Entry::Managed(m) => m.rule_name(),
+        }
+    }
+
+    /// The AWS managed rule, when the entry is one.
+    pub fn aws_managed(self) -> Option<&'static ManagedRule> {
+        match self {
+            Entry::Control(_) => None,
+            Entry::Managed(m) => Some(m),
+        }
+    }
+}
+
+/// Every entry: the controls in catalogue order, then the AWS managed rules.
+pub fn entries() -> impl Iterator<Item = Entry> {
+    CATALOGUE
+        .iter()
+        .map(|c| Entry::Control(c))
+        .chain(MANAGED.iter().map(|m| Entry::Managed(m)))
+}

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::catalogue::{Control, Framework, CATALOGUE};
-use crate::params::ParamKind;
+use crate::catalogue::{Control, Framework, ManagedRule, Mapping, CATALOGUE, MANAGED};
+use crate::params::{ParamKind, ParamSpec};
 
 /// One control as JSON.
 pub fn control_json(control: &Control) -> Value {
@@ -16,25 +16,53 @@ pub fn control_json(control: &Control) -> Value {
         "resourceType": control.resource_type().aws_name(),
         "severity": control.severity.as_str(),
         "source": if control.is_security_hub() { "AWS Security Hub" } else { "ecs-harden" },
-        "parameters": control.params.iter().map(|p| json!({
-            "name": p.name,
-            "kind": match p.kind {
-                ParamKind::List { .. } => "list",
-                ParamKind::Bool => "boolean",
-                ParamKind::Version => "version",
-                ParamKind::Regex => "regex",
-            },
-            "maxItems": match p.kind { ParamKind::List { max_items } => json!(max_items), _ => Value::Null },
-            "default": p.default,
-            "description": p.description,
-        })).collect::<Vec<_>>(),
-        "frameworks": control.mappings.iter().map(|m| json!({
-            "framework": m.framework.key(),
-            "frameworkName": m.framework.name(),
-            "requirements": m.requirements,
-            "mapping": m.source.label(),
-        })).collect::<Vec<_>>(),
+        "parameters": control.params.iter().map(param_json).collect::<Vec<_>>(),
+        "frameworks": control.mappings.iter().map(mapping_json).collect::<Vec<_>>(),
         "remediation": control.remediation,
+    })
+}
+
+fn param_json(p: &ParamSpec) -> Value {
+    json!({
+        "name": p.name,
+        "kind": match p.kind {
+            ParamKind::List { .. } => "list",
+            ParamKind::Bool => "boolean",
+            ParamKind::Version => "version",
+            ParamKind::Regex => "regex",
+        },
+        "maxItems": match p.kind { ParamKind::List { max_items } => json!(max_items), _ => Value::Null },
+        "default": p.default,
+        "description": p.description,
+    })
+}
+
+fn mapping_json(m: &Mapping) -> Value {
+    json!({
+        "framework": m.framework.key(),
+        "frameworkName": m.framework.name(),
+        "requirements": m.requirements,
+        "mapping": m.source.label(),
+    })
+}
+
+/// One AWS managed rule as JSON: what a conformance pack needs to deploy it (`identifier`,
+/// `resourceTypes`, `trigger`, `parameters`) and what reports show of it.
+pub fn managed_json(rule: &ManagedRule) -> Value {
+    json!({
+        "id": rule.id,
+        "ruleName": rule.rule_name(),
+        "title": rule.title,
+        "severity": rule.severity.as_str(),
+        "source": "AWS managed",
+        "identifier": rule.identifier,
+        "resourceTypes": rule.resource_types,
+        "trigger": rule.trigger.as_str(),
+        "parameters": rule.params.iter().map(param_json).collect::<Vec<_>>(),
+        "frameworks": rule.mappings.iter().map(mapping_json).collect::<Vec<_>>(),
+        "checks": rule.checks,
+        "remediation": rule.remediation,
+        "documentation": rule.documentation,
     })
 }
 
@@ -47,6 +75,7 @@ pub fn catalogue_json() -> Value {
     json!({
         "contract": { "environment": environment },
         "controls": CATALOGUE.iter().map(|c| control_json(c)).collect::<Vec<_>>(),
+        "managed": MANAGED.iter().map(|m| managed_json(m)).collect::<Vec<_>>(),
     })
 }
 
@@ -60,42 +89,6 @@ pub fn controls_markdown() -> String {
     out.push_str("| Control | Severity | Resource | Config rule | Title | Parameters (default) | Frameworks |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
     for control in CATALOGUE {
-        let params = if control.params.is_empty() {
-            "–".to_string()
-        } else {
-            control
-                .params
-                .iter()
-                .map(|p| {
-                    if p.default.is_empty() {
-                        format!("`{}` (empty)", p.name)
-                    } else {
-                        format!("`{}` (`{}`)", p.name, escape_cell(p.default))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("<br>")
-        };
-        let frameworks = if control.mappings.is_empty() {
-            "–".to_string()
-        } else {
-            Framework::ALL
-                .iter()
-                .filter_map(|f| control.mapping(*f))
-                .map(|m| {
-                    let own = match m.source {
-                        crate::catalogue::MappingSource::EcsHarden => " (ecs-harden's own)",
-                        crate::catalogue::MappingSource::AwsSecurityHub => "",
-                    };
-                    format!(
-                        "{}: {}{own}",
-                        m.framework.key().to_uppercase(),
-                        m.requirements.join(", ")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("<br>")
-        };
         out.push_str(&format!(
             "| {} | {} | {} | `{}` | {} | {} | {} |\n",
             control.id,
@@ -106,11 +99,63 @@ pub fn controls_markdown() -> String {
                 .trim_start_matches("AWS::ECS::"),
             control.rule_name(),
             escape_cell(control.title),
-            params,
-            frameworks,
+            params_cell(control.params),
+            frameworks_cell(control.mappings),
+        ));
+    }
+    for rule in MANAGED {
+        out.push_str(&format!(
+            "| {} (AWS managed) | {} | {} | `{}` (AWS managed `{}`) | {} | {} | {} |\n",
+            rule.id,
+            rule.severity.as_str(),
+            rule.resource_types.join(", "),
+            rule.rule_name(),
+            rule.identifier,
+            escape_cell(rule.title),
+            params_cell(rule.params),
+            frameworks_cell(rule.mappings),
         ));
     }
     out
+}
+
+fn params_cell(params: &[ParamSpec]) -> String {
+    if params.is_empty() {
+        return "–".to_string();
+    }
+    params
+        .iter()
+        .map(|p| {
+            if p.default.is_empty() {
+                format!("`{}` (empty)", p.name)
+            } else {
+                format!("`{}` (`{}`)", p.name, escape_cell(p.default))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
+fn frameworks_cell(mappings: &[Mapping]) -> String {
+    if mappings.is_empty() {
+        return "–".to_string();
+    }
+    Framework::ALL
+        .iter()
+        .filter_map(|f| mappings.iter().find(|m| m.framework == *f))
+        .map(|m| {
+            let own = match m.source {
+                crate::catalogue::MappingSource::EcsHarden => " (ecs-harden's own)",
+                crate::catalogue::MappingSource::AwsSecurityHub => "",
+            };
+            format!(
+                "{}: {}{own}",
+                m.framework.key().to_uppercase(),
+                m.requirements.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 /// Header of every generated file (in the comment syntax of its format).
@@ -124,13 +169,19 @@ pub fn controls_doc() -> String {
     out.push_str(
         "Every control ecs-harden enforces. `ECS.*` follow AWS Security Hub's ECS controls (with \
          the exact semantics in the catalogue's doc comments); `HARDEN.*` are this project's own \
-         hardening controls. Framework mappings marked \"ecs-harden's own\" are not AWS's.\n\n",
+         hardening controls. Framework mappings marked \"ecs-harden's own\" are not AWS's. \
+         Entries marked \"AWS managed\" are AWS Config managed rules the packs deploy as they are \
+         (see [AWS managed rules](#aws-managed-rules)).\n\n",
     );
     out.push_str(&controls_markdown());
     out.push_str("\nRemediation, per control:\n\n");
     for control in CATALOGUE {
         out.push_str(&format!("- **{}**: {}\n", control.id, control.remediation));
     }
+    for rule in MANAGED {
+        out.push_str(&format!("- **{}**: {}\n", rule.id, rule.remediation));
+    }
+    out.push_str(&managed_doc());
     out.push_str(
         "\n## Semantics\n\nExactly what each control checks, as the doc comment of its evaluator \
          (`rules/core/src/controls/<id>.rs`) states it.\n",
@@ -142,6 +193,40 @@ pub fn controls_doc() -> String {
             None => out.push_str("(The evaluator has no doc comment.)"),
         }
         out.push('\n');
+    }
+    out
+}
+
+/// The "AWS managed rules" section of `docs/controls.md`.
+fn managed_doc() -> String {
+    let mut out = String::from(
+        "\n## AWS managed rules\n\nWhere AWS Config already has exactly the right rule, the \
+         catalogue lists it instead of rewriting it. The conformance packs deploy it with \
+         `Source.Owner: AWS` under the rule name shown, the evidence report lists its results \
+         beside the controls (marked \"AWS managed\") and `ecs-harden controls` shows it. AWS \
+         Config evaluates it: there is no Lambda for it, `check` does not judge it, and `scan` \
+         names it as evaluated by AWS Config rather than reading the registry or GuardDuty \
+         itself (that would take SDK clients the CLI does not carry, and ECR.1 depends on the \
+         registry's scanning configuration as well as the repository).\n",
+    );
+    for rule in MANAGED {
+        out.push_str(&format!(
+            "\n### {} (AWS managed): {}\n\n- Config rule: `{}`, identifier `{}` ([documentation]({}))\n\
+             - Resource types: {}\n- Trigger: {}\n- Parameters: {}\n- What it checks: {}\n",
+            rule.id,
+            rule.title,
+            rule.rule_name(),
+            rule.identifier,
+            rule.documentation,
+            rule.resource_types.join(", "),
+            rule.trigger.as_str(),
+            if rule.params.is_empty() {
+                "none".to_string()
+            } else {
+                params_cell(rule.params)
+            },
+            rule.checks,
+        ));
     }
     out
 }
@@ -218,5 +303,42 @@ mod tests {
                 control.id
             );
         }
+    }
+
+    #[test]
+    fn aws_managed_rules_are_listed_as_aws_managed_everywhere() {
+        let json = catalogue_json();
+        let managed = json["managed"].as_array().expect("a managed list");
+        let identifiers: Vec<&str> = managed
+            .iter()
+            .map(|m| m["identifier"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            identifiers,
+            [
+                "ECR_PRIVATE_IMAGE_SCANNING_ENABLED",
+                "ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED",
+                "GUARDDUTY_ECS_PROTECTION_RUNTIME_ENABLED"
+            ]
+        );
+        assert!(managed.iter().all(|m| m["source"] == "AWS managed"));
+        assert_eq!(managed[0]["trigger"], "Periodic");
+        assert_eq!(
+            managed[1]["resourceTypes"],
+            serde_json::json!(["AWS::ECR::Repository"])
+        );
+        let markdown = controls_markdown();
+        for rule in MANAGED {
+            let row = markdown
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} (AWS managed) |", rule.id)))
+                .unwrap_or_else(|| panic!("{}: no row in the controls table", rule.id));
+            assert!(row.contains(rule.identifier), "{row}");
+        }
+        let doc = controls_doc();
+        assert!(doc.contains("\n## AWS managed rules\n"));
+        assert!(doc.contains(
+            "### GuardDuty.12 (AWS managed): GuardDuty ECS Runtime Monitoring should be enabled"
+        ));
     }
 }

@@ -22,6 +22,7 @@ pub mod exceptions;
 pub mod export;
 pub mod gate;
 pub mod image;
+pub mod managed;
 pub mod model;
 pub mod parameter_map;
 pub mod params;

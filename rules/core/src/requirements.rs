@@ -2,7 +2,7 @@
 //! and do not cover of each. Evidence reports print this beside the results so that nobody
 //! mistakes "every control passed" for "the requirement is met".
 
-use crate::catalogue::{Framework, CATALOGUE};
+use crate::catalogue::{entries, Framework};
 
 /// How much of a requirement the mapped controls can show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +65,8 @@ const SUPPLY_CHAIN: &str = "Image signing, signature verification at deploy time
 pub const REQUIREMENTS: &[Requirement] = &[
     pci("1.4.4", "System components that store cardholder data are not directly accessible from untrusted networks.", NETWORK),
     pci("2.2.4", "Only necessary services, protocols, daemons, and functions are enabled, and all unnecessary functionality is removed or disabled.", "Services, daemons and functions inside images and on hosts, and the justification of each enabled one, are outside ECS configuration."),
+    pci("6.2.3", "Bespoke and custom software is reviewed prior to being released into production or to customers, to identify and correct potential coding vulnerabilities.", "Code review and its records are outside configuration; image scanning configured on the repositories shows only that known vulnerabilities in pushed images are looked for."),
+    pci("6.2.4", "Software engineering techniques or other methods are defined and in use by software development personnel to prevent or mitigate common software attacks and related vulnerabilities in bespoke and custom software.", "Secure development practices are outside configuration; image scanning configured on the repositories is one technique among those the requirement asks for."),
     pci("6.3.3", "All system components are protected from known vulnerabilities by installing applicable security patches/updates.", PATCHING),
     pci("8.6.2", "Passwords/passphrases for application and system accounts are not hard coded in scripts, configuration/property files, or bespoke and custom source code.", "Source code, images and configuration outside task definitions (and the rotation of the secrets that replaced the values) need their own evidence."),
     pci("10.2.1.2", "Audit logs capture all actions taken by any individual with administrative access, including any interactive use of application or system accounts.", "Administrative actions outside ECS Exec (consoles, SSH to instances, CI/CD roles) and the review and retention of the logs need their own evidence."),
@@ -89,10 +91,12 @@ pub const REQUIREMENTS: &[Requirement] = &[
     nist("CA-7", "Continuous Monitoring", MONITORING),
     nist("CA-9(1)", "Internal System Connections | Compliance Checks", "Connections outside ECS (databases, peered VPCs, on-premises links) need their own compliance checks."),
     nist("CM-2", "Baseline Configuration", "The documented baseline, its review cycle and configuration of other services are outside these controls."),
+    nist("CM-8(1)", "System Component Inventory | Updates During Installation and Removal", "The inventory itself and the process that updates it are organizational; immutable image tags only keep a recorded tag pointing at the image it named."),
     nist("CM-6", "Configuration Settings", "Settings inside images and of services other than ECS, and the process that approves deviations, are outside these controls."),
     nist("CM-7", "Least Functionality", "Ports, protocols and software inside images are not visible in ECS configuration."),
     nist("CM-14", "Signed Components", SUPPLY_CHAIN),
     nist("IA-5(7)", "Authenticator Management | No Embedded Unencrypted Static Authenticators", "Authenticators embedded in images, code or other services' configuration are not visible here."),
+    nist("RA-5", "Vulnerability Monitoring and Scanning", "Scanning of hosts and of what runs outside ECR, and the review and remediation of what scans find, need their own evidence; the rule shows only that repositories are configured to scan."),
     nist("SC-6", "Resource Availability", "Capacity planning, quotas and limits outside task definitions (service auto scaling, instance sizes) need their own evidence."),
     nist("SC-7", "Boundary Protection", NETWORK),
     nist("SC-7(3)", "Boundary Protection | Access Points", NETWORK),
@@ -127,8 +131,8 @@ pub fn mapped(framework: Framework) -> Vec<&'static Requirement> {
         .iter()
         .filter(|r| r.framework == framework)
         .filter(|r| {
-            CATALOGUE.iter().any(|c| {
-                c.mappings
+            entries().any(|e| {
+                e.mappings()
                     .iter()
                     .any(|m| m.framework == framework && m.requirements.contains(&r.id))
             })
@@ -158,13 +162,13 @@ mod tests {
 
     #[test]
     fn every_mapped_requirement_has_a_title_and_a_coverage_statement() {
-        for control in CATALOGUE {
-            for mapping in control.mappings {
+        for entry in entries() {
+            for mapping in entry.mappings() {
                 for id in mapping.requirements {
                     let requirement = find(mapping.framework, id).unwrap_or_else(|| {
                         panic!(
                             "{} maps to {} {id}, which requirements.rs does not describe",
-                            control.id,
+                            entry.id(),
                             mapping.framework.name()
                         )
                     });

@@ -216,9 +216,13 @@ pub fn render(e: &Evidence) -> String {
                 escape(r.not_covered)
             );
             for c in &r.controls {
+                let managed = c
+                    .aws_managed
+                    .map(|identifier| format!(", AWS managed rule {}", escape(identifier)))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "<h4>{} {} <small>({}, mapping {})</small> — <span class=\"status {s}\">{s}</span></h4>",
+                    "<h4>{} {} <small>({}{managed}, mapping {})</small> — <span class=\"status {s}\">{s}</span></h4>",
                     escape(c.id),
                     escape(c.title),
                     c.severity,

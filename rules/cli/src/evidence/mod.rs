@@ -8,7 +8,7 @@ pub mod render;
 
 use std::collections::BTreeMap;
 
-use ecs_harden_core::catalogue::{Control, Framework, MappingSource, CATALOGUE};
+use ecs_harden_core::catalogue::{entries, Entry, Framework, MappingSource};
 use ecs_harden_core::requirements;
 use serde::Serialize;
 
@@ -18,7 +18,8 @@ pub struct Record {
     pub account_id: String,
     pub region: String,
     pub rule_name: String,
-    pub control: &'static Control,
+    /// The control, or the AWS managed rule, the Config rule is.
+    pub control: Entry,
     pub resource_type: String,
     pub resource_id: String,
     pub compliance: String,
@@ -48,16 +49,15 @@ pub struct Collected {
     pub notes: Vec<String>,
 }
 
-/// The Config rule's control: the catalogue rule name is the rule's name, or its start when
-/// Config adds a suffix (`…-conformance-pack-abc123` in organization conformance packs) or
-/// an `OrgConfigRule-` prefix (organization rules).
-pub fn control_for_rule(rule_name: &str) -> Option<&'static Control> {
+/// The Config rule's control (or AWS managed rule, deployed by the packs under its catalogue
+/// rule name): the catalogue rule name is the rule's name, or its start when Config adds a
+/// suffix (`…-conformance-pack-abc123` in organization conformance packs) or an
+/// `OrgConfigRule-` prefix (organization rules).
+pub fn control_for_rule(rule_name: &str) -> Option<Entry> {
     let name = rule_name
         .strip_prefix("OrgConfigRule-")
         .unwrap_or(rule_name);
-    CATALOGUE
-        .iter()
-        .copied()
+    entries()
         .filter(|c| {
             let base = c.rule_name();
             name == base
@@ -71,7 +71,7 @@ pub fn control_for_rule(rule_name: &str) -> Option<&'static Control> {
 /// `ecs-harden-a` must not claim `ecs-harden-a-b` when a control named `ecs-harden-a-b`
 /// exists.
 fn continues_other_rule(base: &str, name: &str) -> bool {
-    CATALOGUE.iter().any(|c| {
+    entries().any(|c| {
         let other = c.rule_name();
         other.len() > base.len() && other.starts_with(base) && name.starts_with(other.as_str())
     })
@@ -158,6 +158,9 @@ pub struct ControlSection {
     pub id: &'static str,
     pub title: &'static str,
     pub severity: &'static str,
+    /// The AWS Config identifier, for an AWS managed rule (AWS Config evaluates it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_managed: Option<&'static str>,
     /// "as AWS Security Hub maps it" or "ecs-harden's own".
     pub mapping: &'static str,
     pub status: &'static str,
@@ -200,6 +203,9 @@ pub struct AccountTotal {
 pub struct ControlTotal {
     pub id: &'static str,
     pub title: &'static str,
+    /// The AWS Config identifier, for an AWS managed rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_managed: Option<&'static str>,
     pub counts: Counts,
 }
 
@@ -233,30 +239,30 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
             &a.region,
             &a.resource_type,
             &a.resource_id,
-            a.control.id,
+            a.control.id(),
         )
             .cmp(&(
                 &b.account_id,
                 &b.region,
                 &b.resource_type,
                 &b.resource_id,
-                b.control.id,
+                b.control.id(),
             ))
     });
-    let in_scope = |control: &Control| {
+    let in_scope = |control: Entry| {
         control
-            .mappings
+            .mappings()
             .iter()
             .any(|m| frameworks.contains(&m.framework))
     };
     // Each control's results, arranged once; a requirement shows a copy under its mapping.
-    type Section<'a> = (&'static Control, Counts, BTreeMap<&'a str, AccountSection>);
+    type Section<'a> = (Entry, Counts, BTreeMap<&'a str, AccountSection>);
     let mut sections: BTreeMap<&str, Section> = BTreeMap::new();
     let mut totals = Counts::default();
     let mut per_account: BTreeMap<&str, Counts> = BTreeMap::new();
     for record in &records {
         let (_, counts, accounts) = sections
-            .entry(record.control.id)
+            .entry(record.control.id())
             .or_insert_with(|| (record.control, Counts::default(), BTreeMap::new()));
         counts.add(&record.compliance);
         let section = accounts
@@ -284,15 +290,16 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
                 .add(&record.compliance);
         }
     }
-    let control_section = |control: &'static Control, source: MappingSource| {
+    let control_section = |control: Entry, source: MappingSource| {
         let (counts, accounts) = sections
-            .get(control.id)
+            .get(control.id())
             .map(|(_, counts, accounts)| (*counts, accounts.clone()))
             .unwrap_or_default();
         ControlSection {
-            id: control.id,
-            title: control.title,
-            severity: control.severity.as_str(),
+            id: control.id(),
+            title: control.title(),
+            severity: control.severity().as_str(),
+            aws_managed: control.aws_managed().map(|m| m.identifier),
             mapping: source.label(),
             status: counts.status(),
             counts,
@@ -306,10 +313,9 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
             let requirements = requirements::mapped(framework)
                 .into_iter()
                 .map(|requirement| {
-                    let controls: Vec<ControlSection> = CATALOGUE
-                        .iter()
+                    let controls: Vec<ControlSection> = entries()
                         .filter_map(|c| {
-                            c.mappings
+                            c.mappings()
                                 .iter()
                                 .find(|m| {
                                     m.framework == framework
@@ -334,7 +340,7 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
                 })
                 .collect();
             for (control, counts, _) in sections.values() {
-                if control.mappings.iter().any(|m| m.framework == framework) {
+                if control.mappings().iter().any(|m| m.framework == framework) {
                     framework_counts.absorb(counts);
                 }
             }
@@ -360,10 +366,11 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
             .collect(),
         controls: sections
             .values()
-            .filter(|(control, _, _)| in_scope(control))
+            .filter(|(control, _, _)| in_scope(*control))
             .map(|(control, counts, _)| ControlTotal {
-                id: control.id,
-                title: control.title,
+                id: control.id(),
+                title: control.title(),
+                aws_managed: control.aws_managed().map(|m| m.identifier),
                 counts: *counts,
             })
             .collect(),
@@ -380,23 +387,98 @@ mod tests {
     fn rule_names_map_to_controls_with_and_without_suffixes() {
         let ecs4 = ecs_harden_core::catalogue::find("ECS.4").unwrap();
         let name = ecs4.rule_name();
-        assert_eq!(control_for_rule(&name).map(|c| c.id), Some("ECS.4"));
+        assert_eq!(control_for_rule(&name).map(|c| c.id()), Some("ECS.4"));
         assert_eq!(
-            control_for_rule(&format!("{name}-conformance-pack-x1y2z3")).map(|c| c.id),
+            control_for_rule(&format!("{name}-conformance-pack-x1y2z3")).map(|c| c.id()),
             Some("ECS.4")
         );
         assert_eq!(
-            control_for_rule(&format!("OrgConfigRule-{name}-abcd")).map(|c| c.id),
+            control_for_rule(&format!("OrgConfigRule-{name}-abcd")).map(|c| c.id()),
             Some("ECS.4")
         );
         assert!(control_for_rule("ecs-task-definition-user-for-host-mode-check").is_none());
         assert!(control_for_rule(&format!("{name}x")).is_none());
-        for control in CATALOGUE {
+        for entry in entries() {
             assert_eq!(
-                control_for_rule(&format!("{}-conformance-pack-abc", control.rule_name()))
-                    .map(|c| c.id),
-                Some(control.id)
+                control_for_rule(&format!("{}-conformance-pack-abc", entry.rule_name()))
+                    .map(|c| c.id()),
+                Some(entry.id())
             );
         }
+        // AWS managed rules, under the names the packs give them; AWS's own name for the same
+        // managed rule deployed outside the packs is not ours.
+        assert_eq!(
+            control_for_rule("ecs-harden-ecr-image-scanning-conformance-pack-q1w2e3")
+                .and_then(|c| c.aws_managed())
+                .map(|m| m.identifier),
+            Some("ECR_PRIVATE_IMAGE_SCANNING_ENABLED")
+        );
+        assert!(control_for_rule("ecr-private-image-scanning-enabled").is_none());
+    }
+
+    fn record(rule: &str, resource_id: &str, compliance: &str) -> Record {
+        Record {
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            rule_name: rule.into(),
+            control: control_for_rule(rule).expect("a catalogue rule"),
+            resource_type: "AWS::ECR::Repository".into(),
+            resource_id: resource_id.into(),
+            compliance: compliance.into(),
+            annotation: None,
+            recorded: None,
+        }
+    }
+
+    #[test]
+    fn aws_managed_rules_are_reported_under_their_requirements_as_aws_managed() {
+        let collected = Collected {
+            aggregator: "org".into(),
+            records: vec![
+                record(
+                    "ecs-harden-ecr-image-scanning-conformance-pack-x",
+                    "orders",
+                    "NON_COMPLIANT",
+                ),
+                record(
+                    "ecs-harden-ecr-image-scanning-conformance-pack-x",
+                    "payments",
+                    "COMPLIANT",
+                ),
+            ],
+            ..Collected::default()
+        };
+        let report = build(
+            &collected,
+            &[Framework::Nist80053R5],
+            "2026-03-02T00:00:00Z".into(),
+        );
+        let ra5 = report.frameworks[0]
+            .requirements
+            .iter()
+            .find(|r| r.id == "RA-5")
+            .expect("RA-5 is mapped by ECR.1");
+        assert_eq!(ra5.controls.len(), 1);
+        let ecr1 = &ra5.controls[0];
+        assert_eq!(ecr1.id, "ECR.1");
+        assert_eq!(ecr1.aws_managed, Some("ECR_PRIVATE_IMAGE_SCANNING_ENABLED"));
+        assert_eq!(ecr1.mapping, "as AWS Security Hub maps it");
+        assert_eq!((ecr1.counts.compliant, ecr1.counts.non_compliant), (1, 1));
+        let markdown = render::markdown(&report);
+        assert!(
+            markdown.contains("| ECR.1 (AWS managed) |"),
+            "the control table marks the AWS managed rule"
+        );
+        assert!(markdown.contains(
+            "#### ECR.1 ECR private repositories should have image scanning configured (High, AWS managed rule ECR_PRIVATE_IMAGE_SCANNING_ENABLED, mapping as AWS Security Hub maps it) — NON_COMPLIANT"
+        ));
+        let json: serde_json::Value = serde_json::from_str(&render::json(&report)).unwrap();
+        assert_eq!(
+            json["controls"][0]["awsManaged"],
+            "ECR_PRIVATE_IMAGE_SCANNING_ENABLED"
+        );
+        assert!(
+            html::render(&report).contains("AWS managed rule ECR_PRIVATE_IMAGE_SCANNING_ENABLED")
+        );
     }
 }

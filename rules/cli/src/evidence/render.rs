@@ -70,9 +70,14 @@ pub fn markdown(e: &Evidence) -> String {
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
     for c in &e.controls {
+        let managed = if c.aws_managed.is_some() {
+            " (AWS managed)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {}{managed} | {} | {} | {} | {} | {} |",
             c.id,
             cell(c.title),
             c.counts.compliant,
@@ -110,9 +115,13 @@ pub fn markdown(e: &Evidence) -> String {
                 r.coverage, r.not_covered
             );
             for c in &r.controls {
+                let managed = c
+                    .aws_managed
+                    .map(|identifier| format!(", AWS managed rule {identifier}"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "#### {} {} ({}, mapping {}) — {}\n",
+                    "#### {} {} ({}{managed}, mapping {}) — {}\n",
                     c.id, c.title, c.severity, c.mapping, c.status
                 );
                 if c.accounts.is_empty() {

@@ -1,6 +1,6 @@
 //! Text output for a terminal: grouped by file, failures first-class, a summary line.
 
-use ecs_harden_core::catalogue::CATALOGUE;
+use ecs_harden_core::catalogue::{CATALOGUE, MANAGED};
 use ecs_harden_core::Verdict;
 
 use crate::check::Report;
@@ -189,6 +189,18 @@ pub fn controls() -> String {
                 .trim_start_matches("AWS::ECS::"),
             c.rule_name(),
             c.title
+        ));
+    }
+    // AWS Config evaluates these; the packs deploy them under the rule name shown.
+    for m in MANAGED {
+        out.push_str(&format!(
+            "{:<9} {:<8} {:<17} {:<46} {} (AWS managed {})\n",
+            m.id,
+            m.severity.as_str(),
+            m.resource_types.join(",").trim_start_matches("AWS::"),
+            m.rule_name(),
+            m.title,
+            m.identifier
         ));
     }
     out

@@ -7,7 +7,9 @@ use serde_json::Value;
 use super::delivery::{deliver, Undelivered};
 use super::evaluation::{evaluate_item, evaluation_of, read_item, Evaluation, Item, ItemError};
 use super::event::{EventError, RuleEvent, Trigger};
-use super::inventory::{family_and_revision, inventory, Listed, DEFAULT_CONCURRENCY};
+use super::inventory::{
+    config_inventory, family_and_revision, inventory, Listed, DEFAULT_CONCURRENCY,
+};
 use super::io::{ApiError, Clock, ConfigApi, EcsApi, InventoryApi};
 use super::related::Fetched;
 use super::retry::{Caller, RetryPolicy};
@@ -310,7 +312,7 @@ async fn gather<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
             single(evaluation, ecs, caller).await
         }
         Trigger::Scheduled { notification_time } => {
-            periodic(rule, notification_time, ecs, inventory, caller).await
+            periodic(rule, notification_time, config, ecs, inventory, caller).await
         }
     }
 }
@@ -356,12 +358,14 @@ fn latest_revision(described: &Value) -> Option<u64> {
     td.get("revision").and_then(Value::as_u64)
 }
 
-/// Every resource of the control's type in the account, from the inventory; older ACTIVE
-/// task definition revisions are NOT_APPLICABLE without being described. A control that looks
-/// across resources gets them fetched once each, after the listing.
-async fn periodic<E: EcsApi, I: InventoryApi, K: Clock>(
+/// Every resource of the control's type in the account, from the inventory (the ECS API for
+/// ECS types, AWS Config's record for the others); older ACTIVE task definition revisions are
+/// NOT_APPLICABLE without being described. A control that looks across resources gets them
+/// fetched once each, after the listing.
+async fn periodic<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
     rule: &Rule<'_>,
     timestamp: &str,
+    config: &C,
     ecs: &E,
     inventory_api: &I,
     caller: &Caller<'_, K>,
@@ -370,31 +374,37 @@ async fn periodic<E: EcsApi, I: InventoryApi, K: Clock>(
     let mut evaluations = Vec::new();
     let mut errors = Vec::new();
     let mut waiting = Vec::new();
-    let found = inventory(
-        ecs,
-        &[control.resource_type()],
-        caller,
-        DEFAULT_CONCURRENCY,
-        &|_| {},
-        &mut |listed: Listed| {
-            if control.evaluator.reads_related() {
-                match listed.read() {
-                    Ok(resource) => waiting.push(resource),
-                    Err(error) => errors.push(Unreadable::from(ItemError {
-                        resource_type: listed.resource_type.aws_name().to_string(),
-                        resource_id: listed.id_hint(),
-                        error,
-                    })),
-                }
-                return;
+    let types = [control.resource_type()];
+    let mut sink = |listed: Listed| {
+        if control.evaluator.reads_related() {
+            match listed.read() {
+                Ok(resource) => waiting.push(resource),
+                Err(error) => errors.push(Unreadable::from(ItemError {
+                    resource_type: listed.resource_type.aws_name().to_string(),
+                    resource_id: listed.id_hint(),
+                    error,
+                })),
             }
-            match evaluate_document(control, rule.params, timestamp, &listed) {
-                Ok(evaluation) => evaluations.push(evaluation),
-                Err(error) => errors.push(Unreadable::from(error)),
-            }
-        },
-    )
-    .await?;
+            return;
+        }
+        match evaluate_document(control, rule.params, timestamp, &listed) {
+            Ok(evaluation) => evaluations.push(evaluation),
+            Err(error) => errors.push(Unreadable::from(error)),
+        }
+    };
+    let found = if ResourceType::ECS.contains(&control.resource_type()) {
+        inventory(ecs, &types, caller, DEFAULT_CONCURRENCY, &|_| {}, &mut sink).await?
+    } else {
+        config_inventory(
+            config,
+            &types,
+            caller,
+            DEFAULT_CONCURRENCY,
+            &|_| {},
+            &mut sink,
+        )
+        .await?
+    };
     let mut fetched = Fetched::default();
     for resource in &waiting {
         match fetched.of(resource, ecs, inventory_api, caller).await {

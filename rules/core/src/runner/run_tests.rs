@@ -52,6 +52,12 @@ struct FakeConfig {
     fail_first_evaluation_next: AtomicU64,
     refuse_with: Mutex<Option<ApiError>>,
     history: Mutex<Option<Value>>,
+    /// Config's inventory: items (`BatchGetResourceConfig`'s shape) by resource id.
+    recorded: BTreeMap<String, Value>,
+    /// Ids `BatchGetResourceConfig` leaves unprocessed the first time they are asked for.
+    unprocessed_once: Mutex<BTreeSet<String>>,
+    /// `ListDiscoveredResources` pages and `BatchGetResourceConfig` calls answered.
+    inventory_calls: Mutex<Vec<&'static str>>,
 }
 
 impl ConfigApi for FakeConfig {
@@ -97,23 +103,56 @@ impl ConfigApi for FakeConfig {
         std::future::ready(Ok(self.history.lock().unwrap().clone()))
     }
 
+    /// Pages of 100, as Config gives them.
     fn list_discovered_resources(
         &self,
-        _resource_type: &str,
+        resource_type: &str,
         _resource_name: Option<&str>,
-        _next_token: Option<String>,
+        next_token: Option<String>,
     ) -> impl Future<Output = Result<Page<Discovered>, ApiError>> + Send {
+        self.inventory_calls
+            .lock()
+            .unwrap()
+            .push("ListDiscoveredResources");
+        let start: usize = next_token
+            .and_then(|t| t.strip_prefix("after-").and_then(|n| n.parse().ok()))
+            .unwrap_or(0);
+        let found: Vec<Discovered> = self
+            .recorded
+            .iter()
+            .filter(|(_, item)| item["resourceType"] == resource_type)
+            .map(|(id, _)| Discovered {
+                resource_type: resource_type.to_string(),
+                resource_id: id.clone(),
+                resource_name: None,
+            })
+            .collect();
+        let end = (start + 100).min(found.len());
         std::future::ready(Ok(Page {
-            items: Vec::new(),
-            next_token: None,
+            items: found[start..end].to_vec(),
+            next_token: (end < found.len()).then(|| format!("after-{end}")),
         }))
     }
 
     fn batch_get_resource_config(
         &self,
-        _keys: &[(String, String)],
+        keys: &[(String, String)],
     ) -> impl Future<Output = Result<Batch, ApiError>> + Send {
-        std::future::ready(Ok(Batch::default()))
+        assert!(!keys.is_empty() && keys.len() <= 100, "{} keys", keys.len());
+        self.inventory_calls
+            .lock()
+            .unwrap()
+            .push("BatchGetResourceConfig");
+        let mut unprocessed_once = self.unprocessed_once.lock().unwrap();
+        let mut batch = Batch::default();
+        for key in keys {
+            if unprocessed_once.remove(&key.1) {
+                batch.unprocessed.push(key.clone());
+            } else if let Some(item) = self.recorded.get(&key.1) {
+                batch.items.push(item.clone());
+            }
+        }
+        std::future::ready(Ok(batch))
     }
 }
 
@@ -1003,4 +1042,78 @@ fn a_task_role_is_read_from_the_inventory_by_name_in_the_task_definitions_accoun
             )
         );
     }
+}
+
+/// A launch template as `BatchGetResourceConfig` returns it (`configuration` a JSON string,
+/// `UserData` base64).
+fn launch_template_item(id: &str, user_data: &str, tokens: &str, hop_limit: u64) -> Value {
+    let configuration = json!({
+        "Id": id,
+        "LaunchTemplateName": format!("hosts-{id}"),
+        "LaunchTemplateData": {
+            "UserData": user_data,
+            "MetadataOptions": {"HttpTokens": tokens, "HttpPutResponseHopLimit": hop_limit},
+        },
+    });
+    json!({
+        "version": "1.3",
+        "accountId": "111122223333",
+        "configurationItemCaptureTime": "2025-03-03T10:00:00Z",
+        "configurationItemStatus": "OK",
+        "resourceType": "AWS::EC2::LaunchTemplate",
+        "resourceId": id,
+        "arn": format!("arn:aws:ec2:us-east-1:111122223333:launch-template/{id}"),
+        "awsRegion": "us-east-1",
+        "configuration": configuration.to_string(),
+    })
+}
+
+#[test]
+fn periodic_launch_templates_come_from_configs_inventory_in_hundreds() {
+    // `echo ECS_CLUSTER=web` and `echo ECS_AWSVPC_BLOCK_IMDS=true` into /etc/ecs/ecs.config.
+    let hardened = "IyEvYmluL2Jhc2gKZWNobyBFQ1NfQ0xVU1RFUj13ZWIgPj4gL2V0Yy9lY3MvZWNzLmNvbmZpZwplY2hvIEVDU19BV1NWUENfQkxPQ0tfSU1EUz10cnVlID4+IC9ldGMvZWNzL2Vjcy5jb25maWcK";
+    // A web server's `yum install -y nginx`.
+    let web = "IyEvYmluL2Jhc2gKeXVtIGluc3RhbGwgLXkgbmdpbngK";
+    let mut recorded = BTreeMap::new();
+    for i in 0..150 {
+        let id = format!("lt-{i:017}");
+        let item = if i % 3 == 0 {
+            launch_template_item(&id, hardened, "optional", 2)
+        } else if i % 3 == 1 {
+            launch_template_item(&id, hardened, "required", 1)
+        } else {
+            launch_template_item(&id, web, "optional", 2)
+        };
+        recorded.insert(id, item);
+    }
+    let config = FakeConfig {
+        recorded,
+        unprocessed_once: Mutex::new(BTreeSet::from(["lt-00000000000000007".to_string()])),
+        ..FakeConfig::default()
+    };
+    let ecs = FakeEcs::default();
+    let run = periodic("HARDEN.16", &ecs, &config);
+    assert!(run.error.is_none(), "{:?}", run.error);
+    let delivered = config.delivered.lock().unwrap();
+    assert_eq!(delivered.len(), 150);
+    let count = |verdict: Verdict| delivered.iter().filter(|e| e.verdict == verdict).count();
+    assert_eq!(count(Verdict::NonCompliant), 50);
+    assert_eq!(count(Verdict::Compliant), 50);
+    assert_eq!(count(Verdict::NotApplicable), 50);
+    assert!(delivered
+        .iter()
+        .all(|e| e.resource_type == "AWS::EC2::LaunchTemplate"));
+    // Two pages, two batches, and the key Config left unprocessed asked for once more; the
+    // ECS API is not read at all.
+    assert_eq!(
+        *config.inventory_calls.lock().unwrap(),
+        [
+            "ListDiscoveredResources",
+            "ListDiscoveredResources",
+            "BatchGetResourceConfig",
+            "BatchGetResourceConfig",
+            "BatchGetResourceConfig",
+        ]
+    );
+    assert!(ecs.calls.lock().unwrap().is_empty());
 }

@@ -1,15 +1,16 @@
 //! An account's ECS resources in one Region, each handed to a sink as it is described: used by
 //! periodic Config rule runs (one resource type) and by `ecs-harden scan` (all of them).
 //!
-//! Every type is read through the ECS API today (`ecs.rs`): listings page by page, describes in
-//! the largest batches the API takes, at most `concurrency` requests in flight, every request
-//! through the [`Caller`]. What does not depend on where the documents come from is in
-//! `shared.rs`: the documents ([`Listed`]), which task definition revisions are evaluated
-//! ([`latest_revisions`]), failures and progress — so that a second source (AWS Config's own
-//! inventory, where the recorder records the type) can sit beside `ecs.rs`, use `shared.rs` the
-//! same way, and be chosen per type in [`inventory`]. Within this module: `ecs` uses `shared`;
-//! this file uses both.
+//! The ECS types are read through the ECS API (`ecs.rs`, [`inventory`]): listings page by page,
+//! describes in the largest batches the API takes, at most `concurrency` requests in flight,
+//! every request through the [`Caller`]. Types the ECS API does not list (launch templates of
+//! container instances) are read from AWS Config's own inventory (`config.rs`,
+//! [`config_inventory`]) the same way. What does not depend on where the documents come from
+//! is in `shared.rs`: the documents ([`Listed`]), which task definition revisions are evaluated
+//! ([`latest_revisions`]), failures and progress. Within this module: `ecs` and `config` use
+//! `shared`; this file uses all three.
 
+mod config;
 mod ecs;
 mod shared;
 
@@ -18,7 +19,7 @@ pub use shared::{
     Superseded, CLUSTERS_PER_DESCRIBE, DEFAULT_CONCURRENCY, SERVICES_PER_DESCRIBE,
 };
 
-use super::io::{ApiError, Clock, EcsApi};
+use super::io::{ApiError, Clock, ConfigApi, EcsApi};
 use super::retry::Caller;
 use crate::model::ResourceType;
 
@@ -35,6 +36,29 @@ pub async fn inventory<E: EcsApi, K: Clock>(
 ) -> Result<Inventory, ApiError> {
     ecs::EcsInventory {
         ecs,
+        caller,
+        concurrency: concurrency.max(1),
+        progress,
+    }
+    .read(types, sink)
+    .await
+}
+
+/// Lists every resource of `types` AWS Config has discovered (`ListDiscoveredResources`) and
+/// reads their configuration items (`BatchGetResourceConfig`, a hundred at a time), handing
+/// each to `sink`: the source for types the ECS API does not list. A listing that fails for
+/// good fails the whole inventory; a batch that fails, or keys Config leaves unprocessed twice,
+/// are recorded in [`Inventory::failed`] and the rest goes on.
+pub async fn config_inventory<C: ConfigApi, K: Clock>(
+    config: &C,
+    types: &[ResourceType],
+    caller: &Caller<'_, K>,
+    concurrency: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+    sink: &mut Sink<'_>,
+) -> Result<Inventory, ApiError> {
+    config::ConfigInventory {
+        config,
         caller,
         concurrency: concurrency.max(1),
         progress,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::{ParseError, ParseResult};
 use crate::model::{Resource, ResourceType};
-use crate::parse::{parse_api, parse_value};
+use crate::parse::{parse_api, parse_config_item, parse_value};
 use crate::runner::io::ApiError;
 
 /// Most clusters one `DescribeClusters` call takes.
@@ -26,6 +26,8 @@ pub enum Stage {
     Clusters,
     Services,
     CapacityProviders,
+    /// AWS Config's configuration items of a type the ECS API does not list.
+    ConfigurationItems,
 }
 
 impl Stage {
@@ -35,6 +37,7 @@ impl Stage {
             Stage::Clusters => "clusters",
             Stage::Services => "services",
             Stage::CapacityProviders => "capacity providers",
+            Stage::ConfigurationItems => "configuration items",
         }
     }
 }
@@ -48,7 +51,8 @@ pub struct Progress {
 }
 
 /// One described resource, as ECS API JSON (task definitions as `DescribeTaskDefinition`
-/// answers: `{"taskDefinition": …, "tags": …}`).
+/// answers: `{"taskDefinition": …, "tags": …}`), or, for a type the ECS API does not list, as
+/// AWS Config's configuration item.
 #[derive(Clone, Debug)]
 pub struct Listed {
     pub resource_type: ResourceType,
@@ -67,6 +71,8 @@ impl Listed {
                         "DescribeTaskDefinition returned nothing",
                     ))
                 }),
+            // The inventory reads these from AWS Config: the document is a configuration item.
+            other if !ResourceType::ECS.contains(&other) => parse_config_item(&self.document, "$"),
             other => parse_api(&self.document, other, "$"),
         }
     }
@@ -85,6 +91,7 @@ impl Listed {
             "clusterName",
             "clusterArn",
             "name",
+            "resourceId",
         ]
         .iter()
         .find_map(|key| td.get(*key).and_then(Value::as_str))

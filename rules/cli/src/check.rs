@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail};
 use ecs_harden_core::catalogue::{Control, Severity, CATALOGUE};
 use ecs_harden_core::error::{Location, ParseError};
+use ecs_harden_core::exceptions::{self, Acceptance};
 use ecs_harden_core::gate::GateConfig;
 use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::params::Params;
@@ -26,6 +27,8 @@ pub struct Selection {
     pub controls: Vec<(&'static Control, Params)>,
     /// The gate's controls with the map's parameters: what a running revision must pass.
     pub gated: Vec<(&'static Control, Params)>,
+    /// The exception register in force, if the command line names one.
+    pub exceptions: Option<crate::exceptions::Loaded>,
 }
 
 impl Selection {
@@ -109,7 +112,11 @@ impl Selection {
         let gated = GateConfig::new(None, None, &map)
             .map_err(|e| anyhow!("--config: {e}"))?
             .controls;
-        Ok(Selection { controls, gated })
+        Ok(Selection {
+            controls,
+            gated,
+            exceptions: None,
+        })
     }
 
     /// Whether a selected control reads related resources (then the input is indexed).
@@ -132,12 +139,53 @@ impl Selection {
                 control
                     .evaluate_in(resource, params, &context)
                     .map(|outcome| Finding {
+                        exception: self.acceptance(control, &outcome, resource),
                         control,
                         outcome,
                         position: None,
                     })
             })
             .collect()
+    }
+
+    /// The register entry that accepts a NON_COMPLIANT outcome, if any.
+    fn acceptance(
+        &self,
+        control: &Control,
+        outcome: &Outcome,
+        resource: &Resource,
+    ) -> Option<Acceptance> {
+        let loaded = self.exceptions.as_ref()?;
+        loaded
+            .in_force()
+            .decide(outcome.verdict, control, resource)
+            .acceptance()
+    }
+
+    /// A resource's report: its findings, and what is wrong with the register entries it
+    /// names beside its other warnings.
+    pub fn resource_report(&self, resource: &Resource, findings: Vec<Finding>) -> ResourceReport {
+        let mut report = ResourceReport::new(resource, findings);
+        if let Some(loaded) = &self.exceptions {
+            report
+                .warnings
+                .extend(exceptions::reference_warnings(resource, &loaded.in_force()));
+        }
+        report
+    }
+
+    /// Warnings for register globs that match none of these identifiers (a typo, or a
+    /// resource that is gone), naming the register file.
+    pub fn unmatched_globs(&self, identifiers: &[String]) -> Vec<(String, String)> {
+        self.exceptions
+            .as_ref()
+            .map(|loaded| {
+                exceptions::unmatched_globs(&loaded.register, identifiers)
+                    .into_iter()
+                    .map(|warning| (loaded.path.clone(), warning))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every selected control that applies to a task definition revision a newer one in the
@@ -150,6 +198,7 @@ impl Selection {
                 control,
                 outcome: revisions::superseded(resource, newer),
                 position: None,
+                exception: None,
             })
             .collect()
     }
@@ -161,6 +210,16 @@ pub struct Finding {
     pub outcome: Outcome,
     /// Where the offending property is written, for NON_COMPLIANT verdicts of files.
     pub position: Option<Position>,
+    /// The register entry that accepts a NON_COMPLIANT verdict: it stays NON_COMPLIANT and
+    /// no longer fails the run.
+    pub exception: Option<Acceptance>,
+}
+
+impl Finding {
+    /// NON_COMPLIANT and not accepted by the register: what fails a run.
+    pub fn fails(&self) -> bool {
+        self.outcome.verdict == Verdict::NonCompliant && self.exception.is_none()
+    }
 }
 
 /// One resource read from a file.
@@ -172,6 +231,8 @@ pub struct ResourceReport {
     pub findings: Vec<Finding>,
     /// Fields no control reads that could not be read.
     pub warnings: Vec<String>,
+    /// Every identifier the resource has, which exception register globs match.
+    pub identifiers: Vec<String>,
 }
 
 impl ResourceReport {
@@ -182,6 +243,7 @@ impl ResourceReport {
             position: None,
             findings,
             warnings: resource.meta.warnings.clone(),
+            identifiers: exceptions::identifiers(resource),
         }
     }
 }
@@ -213,6 +275,9 @@ pub struct Report {
     pub controls: Vec<&'static Control>,
     /// Files read that hold no ECS resource.
     pub skipped: Vec<Skipped>,
+    /// Warnings about the input as a whole (register globs that match nothing), with the file
+    /// they are about.
+    pub warnings: Vec<(String, String)>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -221,6 +286,8 @@ pub struct Totals {
     pub resources: usize,
     pub compliant: usize,
     pub non_compliant: usize,
+    /// NON_COMPLIANT results the exception register accepts (counted in `non_compliant` too).
+    pub accepted: usize,
     pub not_applicable: usize,
     pub errors: usize,
     pub skipped: usize,
@@ -241,7 +308,10 @@ impl Report {
                 for finding in &resource.findings {
                     match finding.outcome.verdict {
                         Verdict::Compliant => t.compliant += 1,
-                        Verdict::NonCompliant => t.non_compliant += 1,
+                        Verdict::NonCompliant => {
+                            t.non_compliant += 1;
+                            t.accepted += usize::from(finding.exception.is_some());
+                        }
                         Verdict::NotApplicable => t.not_applicable += 1,
                     }
                 }
@@ -250,18 +320,15 @@ impl Report {
         t
     }
 
-    /// 2 on any error, else 1 when a NON_COMPLIANT result's control is of severity `fail_on`
-    /// or higher, else 0.
+    /// 2 on any error, else 1 when a NON_COMPLIANT result the exception register does not
+    /// accept has a control of severity `fail_on` or higher, else 0.
     pub fn exit_code(&self, fail_on: Severity) -> u8 {
         let failing = self
             .files
             .iter()
             .flat_map(|file| &file.resources)
             .flat_map(|resource| &resource.findings)
-            .any(|finding| {
-                finding.outcome.verdict == Verdict::NonCompliant
-                    && finding.control.severity >= fail_on
-            });
+            .any(|finding| finding.fails() && finding.control.severity >= fail_on);
         if self.totals().errors > 0 {
             2
         } else if failing {
@@ -440,6 +507,15 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
     } else {
         Index::default()
     };
+    let warnings = if selection.exceptions.is_some() {
+        let identifiers: Vec<String> = all
+            .iter()
+            .flat_map(|r| exceptions::identifiers(r))
+            .collect();
+        selection.unmatched_globs(&identifiers)
+    } else {
+        Vec::new()
+    };
     let mut newer = revisions::newer_revisions(&all).into_iter();
     let superseded: Vec<Vec<Option<u64>>> = read
         .iter()
@@ -498,6 +574,7 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
         path_errors,
         controls: selection.controls.iter().map(|(c, _)| *c).collect(),
         skipped,
+        warnings,
     }
 }
 
@@ -612,7 +689,7 @@ fn evaluate_file(
                 json_paths.push(resource.meta.json_path.clone());
                 report
                     .resources
-                    .push(ResourceReport::new(&resource, findings));
+                    .push(selection.resource_report(&resource, findings));
             }
         }
     }

@@ -5,6 +5,7 @@ mod aws;
 mod check;
 mod doctor;
 mod evidence;
+mod exceptions;
 mod output;
 mod scan;
 
@@ -21,8 +22,9 @@ use ecs_harden_core::catalogue::Severity;
     version,
     about = "Check Amazon ECS resources against hardening controls",
     long_about = "Check Amazon ECS resources against hardening controls.\n\n\
-                  Exit status: 0 nothing NON_COMPLIANT, 1 something NON_COMPLIANT (of the --fail-on \
-                  severity or higher), 2 usage or parse error."
+                  Exit status: 0 nothing NON_COMPLIANT (or every NON_COMPLIANT result accepted by \
+                  the exception register), 1 something NON_COMPLIANT and not accepted (of the \
+                  --fail-on severity or higher), 2 usage or parse error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -67,6 +69,14 @@ struct OutputArgs {
     /// id, the conformance packs and the gate use too (the CDK app's `configFile`).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The exception register (YAML or JSON, schemas/exceptions.schema.json); default: the
+    /// --config file's `exceptions`. An accepted NON_COMPLIANT result stays NON_COMPLIANT,
+    /// is marked accepted risk, and does not fail the run.
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+    /// Judge without any exception register (strict runs).
+    #[arg(long, conflicts_with = "exceptions")]
+    no_exceptions: bool,
     /// In text output, list every verdict, not only the failures.
     #[arg(long)]
     all: bool,
@@ -266,11 +276,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Check(args) => {
-            let selection = check::Selection::from_args(
-                &args.out.controls,
-                &args.out.params,
-                args.out.config.as_deref(),
-            )?;
+            let selection = selection(&args.out)?;
             let options = check::WalkOptions {
                 follow_symlinks: args.follow_symlinks,
             };
@@ -278,11 +284,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             write_report(&report, &args.out, args.verbose)
         }
         Command::Scan(args) => {
-            let selection = check::Selection::from_args(
-                &args.out.controls,
-                &args.out.params,
-                args.out.config.as_deref(),
-            )?;
+            let selection = selection(&args.out)?;
             let target = scan::Target {
                 profile: args.profile,
                 regions: args.regions,
@@ -359,6 +361,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// The controls, parameters and exception register a `check` or `scan` command line asks for.
+fn selection(args: &OutputArgs) -> anyhow::Result<check::Selection> {
+    let mut selection =
+        check::Selection::from_args(&args.controls, &args.params, args.config.as_deref())?;
+    selection.exceptions = exceptions::load(
+        args.exceptions.as_deref(),
+        args.config.as_deref(),
+        args.no_exceptions,
+    )?;
+    Ok(selection)
 }
 
 /// Renders a `check` or `scan` report as asked; the exit code follows the results.

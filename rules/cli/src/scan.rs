@@ -18,7 +18,7 @@ use ecs_harden_core::runner::retry::Caller;
 use ecs_harden_core::{Resource, ResourceType};
 
 use crate::aws::{self, Failures, COMMERCIAL_REGIONS};
-use crate::check::{FileError, FileReport, Report, ResourceReport, Selection};
+use crate::check::{FileError, FileReport, Report, Selection};
 
 /// What to scan.
 pub struct Target {
@@ -163,11 +163,19 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
             managed.join(", ")
         );
     }
+    // A register glob that matches none of the resources scanned is worth a warning.
+    let scanned: Vec<String> = files
+        .iter()
+        .flat_map(|file| &file.resources)
+        .flat_map(|resource| resource.identifiers.iter().cloned())
+        .collect();
+    let warnings = selection.unmatched_globs(&scanned);
     Ok(Report {
         files,
         path_errors: Vec::new(),
         controls: selection.controls.iter().map(|(c, _)| *c).collect(),
         skipped: Vec::new(),
+        warnings,
     })
 }
 
@@ -201,10 +209,9 @@ async fn account_id(
 /// Every selected control on one resource found in a Region.
 fn evaluate(listed: &Listed, selection: &Selection, report: &mut FileReport) {
     match listed.read() {
-        Ok(resource) => report.resources.push(ResourceReport::new(
-            &resource,
-            selection.findings(&resource, &Nothing),
-        )),
+        Ok(resource) => report
+            .resources
+            .push(selection.resource_report(&resource, selection.findings(&resource, &Nothing))),
         Err(error) => report.errors.push(unreadable(listed, &error)),
     }
 }
@@ -242,10 +249,9 @@ async fn judge_with_related(
     }
     let index = Index::new(resources.iter().chain(&related));
     for resource in &resources {
-        report.resources.push(ResourceReport::new(
-            resource,
-            selection.findings(resource, &index),
-        ));
+        report
+            .resources
+            .push(selection.resource_report(resource, selection.findings(resource, &index)));
     }
 }
 

@@ -17,6 +17,13 @@ pub fn render(report: &Report) -> String {
                     "verdict": finding.outcome.verdict.as_str(),
                     "annotation": finding.outcome.annotation,
                 });
+                if let Some(accepted) = &finding.exception {
+                    result["exception"] = json!({
+                        "id": accepted.id,
+                        "owner": accepted.owner,
+                        "expires": accepted.expires.to_string(),
+                    });
+                }
                 if let Some(position) = finding.position {
                     result["line"] = json!(position.line);
                     result["column"] = json!(position.column);
@@ -40,6 +47,12 @@ pub fn render(report: &Report) -> String {
                 })
             })
         })
+        .chain(
+            report
+                .warnings
+                .iter()
+                .map(|(path, message)| json!({"path": path, "message": message})),
+        )
         .collect();
     let skipped: Vec<_> = report
         .skipped

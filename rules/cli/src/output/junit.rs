@@ -1,6 +1,7 @@
 //! `--format junit`: JUnit XML for CI test reports. One test suite per file, one test case per
 //! resource and control; NON_COMPLIANT is a failure, NOT_APPLICABLE skipped, unreadable
-//! documents errors.
+//! documents errors. A NON_COMPLIANT result the exception register accepts is skipped, its
+//! message saying so (`NON_COMPLIANT, accepted risk EXC-12 until 2027-06-30 (owner): reason`).
 //!
 //! Written with quick-xml's writer, which escapes every attribute value; characters XML 1.0
 //! does not allow at all (most control characters) are dropped first, so that any path or
@@ -46,7 +47,7 @@ struct Case<'a> {
 enum CaseOutcome<'a> {
     Passed,
     Failure(&'a str),
-    Skipped(&'a str),
+    Skipped(Cow<'a, str>),
     Error(&'a str),
 }
 
@@ -89,10 +90,18 @@ fn suites(report: &Report) -> Vec<Suite<'_>> {
                 cases.push(Case {
                     classname: &resource.resource_id,
                     name: Cow::Owned(format!("{} {}", finding.control.id, finding.control.title)),
-                    outcome: match finding.outcome.verdict {
-                        Verdict::Compliant => CaseOutcome::Passed,
-                        Verdict::NonCompliant => CaseOutcome::Failure(annotation),
-                        Verdict::NotApplicable => CaseOutcome::Skipped(annotation),
+                    outcome: match (finding.outcome.verdict, &finding.exception) {
+                        (Verdict::Compliant, _) => CaseOutcome::Passed,
+                        (Verdict::NonCompliant, None) => CaseOutcome::Failure(annotation),
+                        (Verdict::NonCompliant, Some(accepted)) => {
+                            CaseOutcome::Skipped(Cow::Owned(format!(
+                                "NON_COMPLIANT, accepted risk {} until {} ({}): {}. {annotation}",
+                                accepted.id, accepted.expires, accepted.owner, accepted.reason
+                            )))
+                        }
+                        (Verdict::NotApplicable, _) => CaseOutcome::Skipped(Cow::Owned(format!(
+                            "NOT_APPLICABLE: {annotation}"
+                        ))),
                     },
                 });
             }
@@ -162,7 +171,7 @@ fn write_suite(writer: &mut Writer<Vec<u8>>, suite: &Suite<'_>) -> io::Result<()
                     ("classname", xml_text(case.classname).as_ref()),
                     ("name", xml_text(&case.name).as_ref()),
                 ]);
-                match case.outcome {
+                match &case.outcome {
                     CaseOutcome::Passed => {
                         element.write_empty()?;
                     }
@@ -178,12 +187,11 @@ fn write_suite(writer: &mut Writer<Vec<u8>>, suite: &Suite<'_>) -> io::Result<()
                             Ok(())
                         })?;
                     }
-                    CaseOutcome::Skipped(annotation) => {
-                        let message = format!("NOT_APPLICABLE: {annotation}");
+                    CaseOutcome::Skipped(message) => {
                         element.write_inner_content(|writer| {
                             writer
                                 .create_element("skipped")
-                                .with_attribute(("message", xml_text(&message).as_ref()))
+                                .with_attribute(("message", xml_text(message).as_ref()))
                                 .write_empty()?;
                             Ok(())
                         })?;

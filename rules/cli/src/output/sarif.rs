@@ -1,5 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 for code-scanning dashboards. NON_COMPLIANT verdicts are
-//! results; documents that could not be read are tool execution notifications.
+//! results; documents that could not be read are tool execution notifications. A result the
+//! exception register accepts carries an `external` suppression with status `accepted`, the
+//! entry's reason as justification and its id, owner and expiry as properties.
 
 use serde_json::{json, Value};
 
@@ -73,7 +75,7 @@ pub fn render(report: &Report) -> String {
                     .iter()
                     .position(|c| c.id == finding.control.id)
                     .unwrap_or(0);
-                results.push(json!({
+                let mut result = json!({
                     "ruleId": finding.control.id,
                     "ruleIndex": rule_index,
                     "level": level(finding.control.severity),
@@ -90,7 +92,20 @@ pub fn render(report: &Report) -> String {
                         }],
                     }],
                     "properties": {"resourceType": resource.resource_type.aws_name()},
-                }));
+                });
+                if let Some(accepted) = &finding.exception {
+                    result["suppressions"] = json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": accepted.reason,
+                        "properties": {
+                            "exceptionId": accepted.id,
+                            "owner": accepted.owner,
+                            "expires": accepted.expires.to_string(),
+                        },
+                    }]);
+                }
+                results.push(result);
             }
         }
     }
@@ -119,6 +134,13 @@ pub fn render(report: &Report) -> String {
                 }));
             }
         }
+    }
+    for (path, warning) in &report.warnings {
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": format!("{path}: {warning}")},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(path)}}}],
+        }));
     }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

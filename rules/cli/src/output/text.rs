@@ -90,6 +90,16 @@ pub fn render(report: &Report, color: bool, all: bool, verbose: bool) -> String 
                 .filter(|f| f.outcome.verdict == Verdict::Compliant)
                 .count();
             let skipped = resource.findings.len() - failed - passed;
+            let accepted = resource
+                .findings
+                .iter()
+                .filter(|f| f.exception.is_some())
+                .count();
+            let failed_text = if accepted > 0 {
+                format!("{failed} failed ({accepted} accepted)")
+            } else {
+                format!("{failed} failed")
+            };
             if failed == 0 && !all && resource.warnings.is_empty() {
                 continue;
             }
@@ -98,18 +108,28 @@ pub fn render(report: &Report, color: bool, all: bool, verbose: bool) -> String 
                 resource.resource_id,
                 p.dim(&format!("({})", resource.resource_type)),
                 p.dim(&format!(
-                    "{failed} failed, {passed} passed, {skipped} not applicable"
+                    "{failed_text}, {passed} passed, {skipped} not applicable"
                 ))
             ));
             for finding in &resource.findings {
                 let (mark, verdict) = match finding.outcome.verdict {
+                    Verdict::NonCompliant if finding.exception.is_some() => {
+                        (p.yellow("!"), p.yellow("NON_COMPLIANT "))
+                    }
                     Verdict::NonCompliant => (p.red("✗"), p.red("NON_COMPLIANT ")),
                     Verdict::Compliant if all => (p.green("✓"), p.green("COMPLIANT     ")),
                     Verdict::NotApplicable if all => (p.dim("-"), p.dim("NOT_APPLICABLE")),
                     _ => continue,
                 };
                 let severity = format!("{:<6}", finding.control.severity.as_str());
-                let annotation = finding.outcome.annotation.as_deref().unwrap_or_default();
+                let annotation = match &finding.exception {
+                    Some(accepted) => format!(
+                        "{} {}",
+                        p.yellow(&accepted.label()),
+                        finding.outcome.annotation.as_deref().unwrap_or_default()
+                    ),
+                    None => finding.outcome.annotation.clone().unwrap_or_default(),
+                };
                 out.push_str(&format!(
                     "    {mark} {:<9} {verdict} {} {annotation}\n",
                     finding.control.id,
@@ -132,6 +152,12 @@ pub fn render(report: &Report, color: bool, all: bool, verbose: bool) -> String 
         }
         out.push('\n');
     }
+    for (path, warning) in &report.warnings {
+        out.push_str(&format!("{} {path}: {warning}\n", p.yellow("warning")));
+    }
+    if !report.warnings.is_empty() {
+        out.push('\n');
+    }
     if verbose && !report.skipped.is_empty() {
         out.push_str(&p.dim("Skipped, not ECS documents:"));
         out.push('\n');
@@ -142,12 +168,20 @@ pub fn render(report: &Report, color: bool, all: bool, verbose: bool) -> String 
         out.push('\n');
     }
     let t = report.totals();
+    let non_compliant = if t.accepted > 0 {
+        format!(
+            "{} non-compliant ({} accepted risk)",
+            t.non_compliant, t.accepted
+        )
+    } else {
+        format!("{} non-compliant", t.non_compliant)
+    };
     let mut summary = format!(
-        "{}, {}, {}: {} non-compliant, {} compliant, {} not applicable, {}",
+        "{}, {}, {}: {}, {} compliant, {} not applicable, {}",
         plural(t.files, "file", "files"),
         plural(t.resources, "resource", "resources"),
         plural(report.controls.len(), "control", "controls"),
-        t.non_compliant,
+        non_compliant,
         t.compliant,
         t.not_applicable,
         plural(t.errors, "error", "errors"),
@@ -163,7 +197,7 @@ pub fn render(report: &Report, color: bool, all: bool, verbose: bool) -> String 
             }
         ));
     }
-    let summary = if t.errors > 0 || t.non_compliant > 0 {
+    let summary = if t.errors > 0 || t.non_compliant > t.accepted {
         p.red(&summary)
     } else {
         p.green(&summary)

@@ -37,8 +37,7 @@ fn manifest() -> Value {
             let path = relative.to_string_lossy().replace('\\', "/");
             let text = std::fs::read_to_string(root.join(relative))
                 .unwrap_or_else(|e| panic!("{path}: {e}"));
-            let case: Value =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let case: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
             let row = json!({
                 "path": path,
                 "control": case["control"],

@@ -19,6 +19,7 @@ import {
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { CatalogueControl, ConfigError, EcsHardenConfig, ENVIRONMENT_SIZE_LIMIT, NAMES } from './config';
+import { DeployedRegister } from './exceptions';
 import { ECS_UNSCOPABLE_READS, REGISTER_TASK_DEFINITION_PATTERN } from './member-stack';
 
 export interface CentralStackProps extends cdk.StackProps {
@@ -52,6 +53,8 @@ export class CentralStack extends cdk.Stack {
   readonly gateRole: iam.Role;
   readonly gateBus: events.EventBus;
   readonly aggregator?: config.CfnConfigurationAggregator;
+  /** With the `exceptions` context key: the register's bucket and object. */
+  readonly exceptionRegister?: DeployedRegister;
 
   constructor(scope: Construct, id: string, props: CentralStackProps) {
     const c = props.config;
@@ -346,6 +349,17 @@ export class CentralStack extends cdk.Stack {
         }),
       ],
     });
+
+    // --- Exception register: read by the rule functions and the gate ------------------------
+    if (c.exceptions) {
+      this.exceptionRegister = new DeployedRegister(this, 'ExceptionRegister', {
+        register: c.exceptions,
+        readers: [this.rulesRole, this.gateRole],
+        functions: [...this.ruleFunctions, this.gate],
+        variable: c.environment.exceptions,
+        logRetention: c.logRetentionDays,
+      });
+    }
 
     if (props.primary) {
       // --- Organization aggregator -------------------------------------------------------

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { aws_logs as logs } from 'aws-cdk-lib';
 import { ConfigError } from './errors';
+import { ExceptionRegister, readExceptionRegister } from './exceptions';
 import { readParameters } from './parameters';
 
 export { ConfigError };
@@ -86,6 +87,7 @@ export interface LambdaEnvironment {
   readonly gateMode: string;
   readonly gateControls: string;
   readonly parameters: string;
+  readonly exceptions: string;
 }
 
 /**
@@ -169,6 +171,8 @@ export interface EcsHardenConfig {
   readonly conformancePackSource: string;
   /** Where conformancePackSource was read from, for messages. */
   readonly conformancePackFile: string;
+  /** The exception register (context `exceptions`, a file), validated; unset: none deployed. */
+  readonly exceptions?: ExceptionRegister;
 }
 
 export interface ContextSource {
@@ -313,6 +317,7 @@ function environmentOf(file: string, contract: unknown): LambdaEnvironment {
     memberRoleName: read('memberRoleName'),
     gateMode: read('gateMode'),
     gateControls: read('gateControls'),
+    exceptions: read('exceptions'),
     parameters: read('parameters'),
   };
 }
@@ -592,6 +597,13 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
 
   const parameters = readParameters(ctx, controls, CDK_ROOT);
 
+  // Validated on the day of synthesis, as `ecs-harden check --exceptions` validates it.
+  const exceptionsFile = str(ctx, 'exceptions', '');
+  const exceptions =
+    exceptionsFile === ''
+      ? undefined
+      : readExceptionRegister(exceptionsFile, CDK_ROOT, controls.map((c) => c.id), new Date());
+
   const gateReservedConcurrency = integer(ctx, 'gateReservedConcurrency', 20, 1);
   const ruleCap = str(ctx, 'ruleReservedConcurrency', '5');
   const ruleReservedConcurrency = ruleCap === 'none' ? undefined : integer(ctx, 'ruleReservedConcurrency', 5, 1);
@@ -655,5 +667,6 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     environment,
     conformancePackSource,
     conformancePackFile: packFile,
+    exceptions,
   };
 }

@@ -2,6 +2,8 @@
 // aggregator; and the members stack's StackSet.
 
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { NAMES } from '../lib/config';
 import {
@@ -17,6 +19,7 @@ import {
   synthDefault,
   stackDependencies,
   TEST_CONTEXT,
+  tempDir,
 } from './helpers';
 
 const REGION = String(TEST_CONTEXT.centralRegion);
@@ -238,5 +241,76 @@ describe('several Regions', () => {
     for (const stack of s.built.central.values()) {
       assert.deepEqual(stackDependencies(s.assembly, stack.artifactId), [], stack.stackName);
     }
+  });
+});
+
+describe('central stack: the exception register', () => {
+  /** A register file with these entries, in a temporary folder. */
+  function registerFile(entries: string, name = 'exceptions.yaml'): string {
+    const file = path.join(tempDir('ecs-harden-register-'), name);
+    fs.writeFileSync(file, `exceptions:\n${entries}`);
+    return file;
+  }
+  function day(offset: number): string {
+    const d = new Date();
+    d.setUTCDate(d.getUTCDate() + offset);
+    return d.toISOString().slice(0, 10);
+  }
+  const entry = (id: string, control: string, expires: string) =>
+    `  - {id: ${id}, controls: [${control}], resources: [cadvisor], reason: r, owner: platform, approvedBy: security, expires: ${expires}}\n`;
+
+  it('puts the register in a versioned, retained bucket and gives every function its location', () => {
+    const file = registerFile(entry('EXC-1', 'ECS.4', day(30)));
+    const template = synth({ exceptions: file }).central.get(REGION);
+    const [[bucketId, bucket]] = resourcesOf(template, 'AWS::S3::Bucket').filter(([id]) => id.startsWith('ExceptionRegister'));
+    assert.equal(bucket.Properties.VersioningConfiguration.Status, 'Enabled');
+    assert.equal(bucket.DeletionPolicy, 'Retain');
+    assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const [[, upload]] = Object.entries(template.Resources).filter(
+      ([, r]: [string, Json]) => r.Type === 'Custom::EcsHardenExceptionRegister',
+    ) as Array<[string, Json]>;
+    const create = JSON.parse(flat(upload.Properties.Create));
+    assert.equal(create.action, 'putObject');
+    assert.equal(create.parameters.Key, 'exceptions.yaml');
+    assert.equal(create.parameters.Body, fs.readFileSync(file, 'utf8'));
+    const readers = [...CATALOGUE.map((c) => c.ruleName), NAMES.gateFunction];
+    const ownFunctions = functions(template).filter(([, f]) => readers.includes(f.Properties.FunctionName));
+    assert.equal(ownFunctions.length, readers.length);
+    for (const [id, f] of ownFunctions) {
+      assert.equal(flat(f.Properties.Environment.Variables[ENV.exceptions]), `s3://\${${bucketId}}/exceptions.yaml`, id);
+    }
+  });
+
+  it('changes only the upload when the register changes: the functions stay as they are', () => {
+    const before = synth({ exceptions: registerFile(entry('EXC-1', 'ECS.4', day(30))) }).central.get(REGION);
+    const after = synth({ exceptions: registerFile(entry('EXC-2', 'ECS.5', day(60))) }).central.get(REGION);
+    const changed = Object.keys(before.Resources).filter(
+      (id) => JSON.stringify(before.Resources[id]) !== JSON.stringify(after.Resources[id]),
+    );
+    assert.deepEqual(changed, ['ExceptionRegisterUpload13BD291E']);
+  });
+
+  it('fails synthesis on an invalid register, naming the entry and the field', () => {
+    const cases: Array<[string, RegExp]> = [
+      [entry('EXC-1', 'ECS.99', day(30)), /exceptions\[0\] \(EXC-1\)\.controls: ECS\.99 is not a control of the catalogue/],
+      [entry('EXC-1', 'ECS.4', day(400)), /exceptions\[0\] \(EXC-1\)\.expires: .* more than 365 days/],
+      ['  - {id: EXC-1, controls: [ECS.4], resources: [x], reason: r, owner: o, approvedBy: a}\n', /exceptions\[0\]\.expires: required/],
+      [entry('EXC-1', 'ECS.4', day(1)) + entry('EXC-1', 'ECS.5', day(1)), /exceptions\[1\] \(EXC-1\)\.id: EXC-1 is used by an earlier entry/],
+      ['  - {id: EXC-1, controls: [ECS.4], resources: [x], reason: r, owner: o, approvedBy: a, expires: 2027-01-01, until: x}\n', /exceptions\[0\]\.until: unknown key/],
+    ];
+    for (const [entries, message] of cases) {
+      assert.throws(() => synth({ exceptions: registerFile(entries) }), message);
+    }
+    assert.throws(() => synth({ exceptions: '/nonexistent/exceptions.yaml' }), /exceptions: cannot read \/nonexistent\/exceptions.yaml/);
+  });
+
+  it('accepts an entry that has already expired (it no longer counts) and the repository example', () => {
+    assert.doesNotThrow(() => synth({ exceptions: registerFile(entry('EXC-1', 'ECS.4', day(-1))) }));
+    assert.doesNotThrow(() => synth({ exceptions: '../schemas/exceptions.example.yaml' }));
   });
 });

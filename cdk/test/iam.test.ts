@@ -20,6 +20,9 @@ import {
   synthDefault,
 } from './helpers';
 
+/** The repository's example register, as the `exceptions` context key names it (from cdk/). */
+const EXAMPLE_REGISTER = '../schemas/exceptions.example.yaml';
+
 /**
  * Actions that may be granted on Resource "*". All but one have no resource types in the
  * Service Authorization Reference (checked against cfn-lint's copy below);
@@ -62,7 +65,15 @@ function conditionValue(statement: Json, operator: string, key: string): string 
 }
 
 function everyStatement(): FoundStatement[] {
-  const variants = [synthDefault(), synth({ regions: ['us-east-1', 'eu-west-1'], gateMode: 'enforce', configSourceAccounts: ['111122223333'] })];
+  const variants = [
+    synthDefault(),
+    synth({
+      regions: ['us-east-1', 'eu-west-1'],
+      gateMode: 'enforce',
+      configSourceAccounts: ['111122223333'],
+      exceptions: EXAMPLE_REGISTER,
+    }),
+  ];
   return variants.flatMap((s) => allTemplates(s).flatMap(([name, t]) => statementsOf(name, t)));
 }
 
@@ -165,6 +176,46 @@ describe('IAM least privilege (central and member templates)', () => {
     for (const action of ['ecs:DescribeClusters', 'ecs:DescribeServices', 'ecs:TagResource', 'sts:AssumeRole', 'events:PutEvents', 'lambda:InvokeFunction']) {
       const [service, name] = action.split(':');
       assert.ok((policies[service].Actions[name.toLowerCase()].Resources ?? []).length > 0, action);
+    }
+  });
+});
+
+describe('IAM: the exception register', () => {
+  const regions = ['us-east-1', 'eu-west-1'];
+  const s = synth({ regions, exceptions: EXAMPLE_REGISTER });
+
+  it('lets the rule functions and the gate read the one register object of their Region, and nothing else', () => {
+    for (const region of regions) {
+      const statements = statementsOf(region, s.central.get(region)).filter((f) =>
+        (asList(f.statement.Action) as string[]).some((a) => a.startsWith('s3:')) && allows(f.statement),
+      );
+      const reads = statements.filter((f) => asList(f.statement.Action).includes('s3:GetObject'));
+      assert.deepEqual(
+        reads.map((f) => f.where.split('/')[1]).sort(),
+        statements
+          .filter((f) => f.statement.Sid === 'ReadExceptionRegister')
+          .map((f) => f.where.split('/')[1])
+          .sort(),
+      );
+      assert.equal(reads.length, 2, reads.map((f) => f.where).join('\n'));
+      for (const { where, statement } of reads) {
+        assert.match(where, /\/(RulesRole|GateRole)DefaultPolicy/);
+        assert.deepEqual(asList(statement.Action), ['s3:GetObject']);
+        assert.deepEqual(asList(statement.Resource).map(flat), ['${ExceptionRegisterBucketA4647369.Arn}/exceptions.yaml']);
+      }
+      // The upload writes that one object; no other S3 permission is granted.
+      const writes = statements.filter((f) => !asList(f.statement.Action).includes('s3:GetObject'));
+      assert.equal(writes.length, 1, writes.map((f) => f.where).join('\n'));
+      assert.deepEqual(asList(writes[0].statement.Action), ['s3:PutObject']);
+      assert.deepEqual(asList(writes[0].statement.Resource).map(flat), ['${ExceptionRegisterBucketA4647369.Arn}/exceptions.yaml']);
+    }
+  });
+
+  it('grants nothing on a register when none is deployed', () => {
+    for (const [name, template] of allTemplates(synthDefault())) {
+      for (const { where, statement } of statementsOf(name, template)) {
+        assert.notEqual(statement.Sid, 'ReadExceptionRegister', where);
+      }
     }
   });
 });

@@ -5,6 +5,7 @@
 use aws_config::retry::RetryConfig;
 use ecs_harden_core::catalogue::{self, Control};
 use ecs_harden_core::contract;
+use ecs_harden_core::exceptions::accepted_in_annotation;
 use ecs_harden_core::gate::GateConfig;
 use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::params::Params;
@@ -17,6 +18,7 @@ use crate::accounts::Accounts;
 use crate::clients::SdkInventory;
 use crate::clock::SystemClock;
 use crate::errors::{explain, CallContext};
+use crate::register::Exceptions;
 use crate::sdk;
 
 /// Structured JSON logs on stdout (CloudWatch), one object per line; `RUST_LOG` filters.
@@ -53,6 +55,7 @@ pub fn serve(control_id: &str) -> Result<(), Error> {
             .filter(|name| !name.trim().is_empty())
             .map(|name| (aws_sdk_config::Client::new(&base), name));
         let gated = gated(control)?;
+        let exceptions = Exceptions::from_environment(&base);
         let accounts = Accounts::new(base, role_name);
         let clock = SystemClock::default();
         let lambda = Lambda {
@@ -60,6 +63,7 @@ pub fn serve(control_id: &str) -> Result<(), Error> {
             accounts: &accounts,
             aggregator: aggregator.as_ref(),
             gated: &gated,
+            exceptions: &exceptions,
             clock: &clock,
             calls: &calls,
         };
@@ -97,6 +101,7 @@ struct Lambda<'a> {
     accounts: &'a Accounts,
     aggregator: Option<&'a (aws_sdk_config::Client, String)>,
     gated: &'a [(&'static Control, Params)],
+    exceptions: &'a Exceptions,
     clock: &'a SystemClock,
     calls: &'a CallContext,
 }
@@ -107,6 +112,7 @@ async fn handle(lambda: &Lambda<'_>, event: LambdaEvent<Value>) -> Result<Value,
         accounts,
         aggregator,
         gated,
+        exceptions,
         clock,
         calls,
     } = *lambda;
@@ -143,7 +149,8 @@ async fn handle(lambda: &Lambda<'_>, event: LambdaEvent<Value>) -> Result<Value,
         },
         None => SdkInventory::Account(config.clone()),
     };
-    let run = runner::run(
+    let register = exceptions.current(clock.now_millis(), calls).await;
+    let run = runner::run_with_register(
         control,
         &decoded,
         Apis {
@@ -152,20 +159,36 @@ async fn handle(lambda: &Lambda<'_>, event: LambdaEvent<Value>) -> Result<Value,
             inventory: &inventory,
         },
         gated,
+        register.as_deref(),
         clock,
         &RetryPolicy::with_deadline(deadline),
     )
     .await;
+    let account = decoded.account_id.as_deref().unwrap_or_default();
     for evaluation in &run.delivered {
+        let annotation = evaluation.annotation.as_deref().unwrap_or_default();
+        // An accepted NON_COMPLIANT result names the register entry that accepts it.
+        let exception = accepted_in_annotation(annotation).map(|(id, _)| id);
         tracing::info!(
             rule,
             control = control.id,
-            account = decoded.account_id.as_deref().unwrap_or_default(),
+            account,
             resource_type = evaluation.resource_type,
             resource_id = evaluation.resource_id,
             verdict = evaluation.verdict.as_str(),
-            annotation = evaluation.annotation.as_deref().unwrap_or_default(),
+            exception = exception.as_deref().unwrap_or_default(),
+            annotation,
             "evaluation"
+        );
+    }
+    for warning in &run.warnings {
+        tracing::warn!(
+            rule,
+            control = control.id,
+            account,
+            register = exceptions.location(),
+            warning = warning.as_str(),
+            "exception reference"
         );
     }
     let summary = json!({

@@ -48,6 +48,14 @@ pub const AGGREGATOR: EnvVar = EnvVar {
     description: "Name of the organization's AWS Config aggregator in the Lambda's account and Region; rule Lambdas read IAM roles and policies there. Unset: the member account's own Config inventory in the Region.",
 };
 
+/// Where the rule Lambdas and the gate read the exception register: an object in a versioned
+/// S3 bucket of the Lambda's account and Region.
+pub const EXCEPTIONS: EnvVar = EnvVar {
+    key: "exceptions",
+    name: "ECS_HARDEN_EXCEPTIONS",
+    description: "The exception register, `s3://<bucket>/<key>` in the Lambda's account and Region; read at a container's first invocation and again after 5 minutes. Unset or empty: no exceptions. Unreadable or invalid: no exceptions, and an error log naming the object and the problem.",
+};
+
 /// All of them, in a stable order.
 pub const ENVIRONMENT: &[&EnvVar] = &[
     &MEMBER_ROLE_NAME,
@@ -55,4 +63,5 @@ pub const ENVIRONMENT: &[&EnvVar] = &[
     &GATE_CONTROLS,
     &PARAMETERS,
     &AGGREGATOR,
+    &EXCEPTIONS,
 ];

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::catalogue::{Control, Severity, CATALOGUE};
+use crate::exceptions::{Acceptance, InForce};
 use crate::model::{Resource, ResourceType};
 use crate::parameter_map::ParameterMap;
 use crate::params::Params;
@@ -103,18 +104,57 @@ impl GateConfig {
 
     /// The enforced controls a task definition fails, with their annotations.
     pub fn failures(&self, resource: &Resource) -> Vec<(&'static Control, String)> {
-        self.controls
-            .iter()
-            .filter_map(|(control, params)| {
-                let outcome = control.evaluate(resource, params)?;
-                (outcome.verdict == Verdict::NonCompliant)
-                    .then(|| (*control, outcome.annotation.unwrap_or_default()))
-            })
-            .collect()
+        self.judge(resource, None).failures
+    }
+
+    /// The enforced controls a task definition fails, split by the exception register in
+    /// force: what the register accepts lets the task definition through, in enforce mode too.
+    pub fn judge(&self, resource: &Resource, exceptions: Option<&InForce<'_>>) -> Judgement {
+        let mut judgement = Judgement::default();
+        for (control, params) in &self.controls {
+            let Some(outcome) = control.evaluate(resource, params) else {
+                continue;
+            };
+            if outcome.verdict != Verdict::NonCompliant {
+                continue;
+            }
+            let annotation = outcome.annotation.unwrap_or_default();
+            let accepted =
+                exceptions.and_then(|e| e.decide(outcome.verdict, control, resource).acceptance());
+            match accepted {
+                Some(acceptance) => judgement.accepted.push((control, acceptance)),
+                None => judgement.failures.push((control, annotation)),
+            }
+        }
+        judgement
     }
 
     pub fn control_ids(&self) -> Vec<&'static str> {
         self.controls.iter().map(|(c, _)| c.id).collect()
+    }
+}
+
+/// What the gate finds on a task definition.
+#[derive(Clone, Default)]
+pub struct Judgement {
+    /// Failed controls the register does not accept, with their annotations: these stop it.
+    pub failures: Vec<(&'static Control, String)>,
+    /// Failed controls the register accepts: accepted risk, let through.
+    pub accepted: Vec<(&'static Control, Acceptance)>,
+}
+
+impl Judgement {
+    /// `ECS.4 accepted risk EXC-12 until 2027-06-30 (platform-team)`, one per accepted control.
+    pub fn accepted_text(&self) -> Vec<String> {
+        self.accepted
+            .iter()
+            .map(|(control, a)| {
+                format!(
+                    "{} accepted risk {} until {} ({})",
+                    control.id, a.id, a.expires, a.owner
+                )
+            })
+            .collect()
     }
 }
 
@@ -129,6 +169,11 @@ pub fn failure_message(failures: &[(&'static Control, String)], limit: usize) ->
             control.severity.as_str()
         ));
     }
+    within(message, limit)
+}
+
+/// The message cut to `limit` characters, ending in `…` when cut.
+fn within(mut message: String, limit: usize) -> String {
     if message.chars().count() > limit {
         message = message.chars().take(limit.saturating_sub(1)).collect();
         message.push('…');
@@ -158,10 +203,14 @@ fn hook_response(token: &Value, status: &str, error_code: Option<&str>, message:
     response
 }
 
-/// Answers a CloudFormation Lambda Hook request: SUCCESS; FAILED with `NonCompliant` and a
-/// message listing each failed control and container; or FAILED with `InternalFailure` for a
-/// malformed request.
-pub fn handle_hook(request: &Value, config: &GateConfig) -> Value {
+/// Answers a CloudFormation Lambda Hook request: SUCCESS (naming the accepted risk the
+/// exception register lets through); FAILED with `NonCompliant` and a message listing each
+/// failed control and container; or FAILED with `InternalFailure` for a malformed request.
+pub fn handle_hook(
+    request: &Value,
+    config: &GateConfig,
+    exceptions: Option<&InForce<'_>>,
+) -> Value {
     let token = get(request, "clientRequestToken")
         .cloned()
         .unwrap_or(Value::Null);
@@ -233,23 +282,23 @@ pub fn handle_hook(request: &Value, config: &GateConfig) -> Value {
         Ok(resource) => resource,
         Err(e) => return internal(format!("the task definition cannot be read: {e}")),
     };
-    let failures = config.failures(&resource);
-    if failures.is_empty() {
-        hook_response(
-            &token,
-            "SUCCESS",
-            None,
-            format!(
-                "ecs-harden gate: passes {}.",
-                config.control_ids().join(", ")
-            ),
-        )
+    let judgement = config.judge(&resource, exceptions);
+    if judgement.failures.is_empty() {
+        let mut message = format!(
+            "ecs-harden gate: passes {}.",
+            config.control_ids().join(", ")
+        );
+        let accepted = judgement.accepted_text();
+        if !accepted.is_empty() {
+            message = format!("ecs-harden gate: lets it through: {}.", accepted.join("; "));
+        }
+        hook_response(&token, "SUCCESS", None, within(message, MAX_HOOK_MESSAGE))
     } else {
         hook_response(
             &token,
             "FAILED",
             Some("NonCompliant"),
-            failure_message(&failures, MAX_HOOK_MESSAGE),
+            failure_message(&judgement.failures, MAX_HOOK_MESSAGE),
         )
     }
 }
@@ -318,7 +367,7 @@ mod tests {
     fn the_hook_fixture_fails_on_ecs_5_for_nginx_and_echoes_the_token() {
         let request = event("cfn-hook-request.json");
         let config = GateConfig::new(None, None, &ParameterMap::default()).unwrap();
-        let response = handle_hook(&request, &config);
+        let response = handle_hook(&request, &config, None);
         assert_eq!(response["hookStatus"], "FAILED");
         assert_eq!(response["errorCode"], "NonCompliant");
         assert_eq!(
@@ -341,26 +390,97 @@ mod tests {
         let config =
             GateConfig::new(Some("enforce"), Some("ECS.4"), &ParameterMap::default()).unwrap();
         let mut request = event("cfn-hook-request.json");
-        assert_eq!(handle_hook(&request, &config)["hookStatus"], "SUCCESS");
+        assert_eq!(
+            handle_hook(&request, &config, None)["hookStatus"],
+            "SUCCESS"
+        );
         request["actionInvocationPoint"] = json!("DELETE_PRE_PROVISION");
-        assert_eq!(handle_hook(&request, &config)["hookStatus"], "SUCCESS");
+        assert_eq!(
+            handle_hook(&request, &config, None)["hookStatus"],
+            "SUCCESS"
+        );
         request["actionInvocationPoint"] = json!("CREATE_PRE_PROVISION");
         request["requestData"]["targetModel"] = json!({});
-        let response = handle_hook(&request, &config);
+        let response = handle_hook(&request, &config, None);
         assert_eq!(response["errorCode"], "InternalFailure");
         assert!(response["message"]
             .as_str()
             .unwrap()
             .contains("resourceProperties"));
         request["requestData"]["targetModel"] = json!({"resourceProperties": {"ContainerDefinitions": [{"Name": "x", "Privileged": "maybe"}]}});
-        let response = handle_hook(&request, &config);
+        let response = handle_hook(&request, &config, None);
         assert_eq!(response["errorCode"], "InternalFailure");
         assert!(
             response["message"].as_str().unwrap().contains("Privileged"),
             "{response}"
         );
-        let response = handle_hook(&json!({"requestData": {}}), &config);
+        let response = handle_hook(&json!({"requestData": {}}), &config, None);
         assert_eq!(response["errorCode"], "InternalFailure");
+    }
+
+    #[test]
+    fn accepted_risk_passes_the_hook_in_enforce_mode_and_the_rest_still_fails() {
+        use crate::exceptions::{Date, Register};
+        let today = Date::parse("2026-12-05").unwrap();
+        let register = |controls: &str| {
+            Register::from_text(
+                &format!(
+                    "exceptions:\n  - {{id: EXC-12, controls: [{controls}], resources: [Web, web], \
+                     reason: r, owner: platform-team, approvedBy: security, expires: 2027-06-30}}\n"
+                ),
+                crate::parse::Syntax::Yaml,
+                "register",
+                today,
+            )
+            .unwrap()
+        };
+        let config = GateConfig::new(
+            Some("enforce"),
+            Some("ECS.4,ECS.5"),
+            &ParameterMap::default(),
+        )
+        .unwrap();
+        let mut request = event("cfn-hook-request.json");
+        request["requestData"]["targetLogicalId"] = json!("Web");
+        request["requestData"]["targetModel"]["resourceProperties"] = json!({
+            "Family": "web",
+            "ContainerDefinitions": [{"Name": "nginx", "Image": "nginx", "Privileged": true}],
+        });
+        let both = register("ECS.4, ECS.5");
+        let in_force = InForce {
+            register: &both,
+            today,
+        };
+        let response = handle_hook(&request, &config, Some(&in_force));
+        assert_eq!(response["hookStatus"], "SUCCESS", "{response}");
+        assert_eq!(
+            response["message"],
+            "ecs-harden gate: lets it through: ECS.4 accepted risk EXC-12 until 2027-06-30 \
+             (platform-team); ECS.5 accepted risk EXC-12 until 2027-06-30 (platform-team)."
+        );
+        let one = register("ECS.4");
+        let in_force = InForce {
+            register: &one,
+            today,
+        };
+        let response = handle_hook(&request, &config, Some(&in_force));
+        assert_eq!(response["hookStatus"], "FAILED");
+        assert!(
+            response["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("ecs-harden gate: fails ECS.5."),
+            "{response}"
+        );
+        // Once the entry has expired, it lets nothing through.
+        let expired = InForce {
+            register: &both,
+            today: Date::parse("2027-07-01").unwrap(),
+        };
+        assert_eq!(
+            handle_hook(&request, &config, Some(&expired))["hookStatus"],
+            "FAILED"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ mod run;
 pub use evaluation::{evaluate_item, Evaluation, ItemError};
 pub use event::{decode_event, EventError, RuleEvent, Trigger};
 pub use retry::RetryPolicy;
-pub use run::{run, Apis, ReadError, Run, RunError, Unreadable};
+pub use run::{run, run_with_register, Apis, ReadError, Run, RunError, Unreadable};
 
 #[cfg(test)]
 mod run_tests;

@@ -1117,3 +1117,73 @@ fn periodic_launch_templates_come_from_configs_inventory_in_hundreds() {
     );
     assert!(ecs.calls.lock().unwrap().is_empty());
 }
+
+#[test]
+fn periodic_runs_mark_accepted_risk_until_the_entry_expires() {
+    let mut ecs = FakeEcs::default();
+    for family in ["cadvisor", "web"] {
+        let (arn, mut doc) = task_definition(family, 1, true);
+        doc["tags"] =
+            serde_json::json!([{"key": "ecs-harden:exception", "value": "EXC-1,EXC-404"}]);
+        ecs.task_definitions.insert(arn, doc);
+    }
+    let register = crate::exceptions::Register::from_text(
+        "exceptions:\n  - {id: EXC-1, controls: [ECS.4], resources: [cadvisor], reason: r, owner: platform, approvedBy: security, expires: 1970-01-31}\n",
+        crate::parse::Syntax::Yaml,
+        "register",
+        crate::exceptions::Date::from_unix_millis(0),
+    )
+    .unwrap();
+    let control = find("ECS.4").unwrap();
+    let run_on = |day: u64| {
+        let config = FakeConfig::default();
+        let clock = FakeClock::default();
+        clock.now.store(day * 86_400_000, Ordering::SeqCst);
+        let run = block_on(super::run_with_register(
+            control,
+            &scheduled(&control.rule_name(), "{}"),
+            super::Apis {
+                config: &config,
+                ecs: &ecs,
+                inventory: &NoInventory,
+            },
+            &[],
+            Some(&register),
+            &clock,
+            &RetryPolicy::with_deadline(day * 86_400_000 + 60_000),
+        ));
+        assert!(run.error.is_none(), "{:?}", run.error);
+        let delivered = config.delivered.lock().unwrap().clone();
+        (run, delivered)
+    };
+    let annotation = |delivered: &[Evaluation], family: &str| {
+        let evaluation = delivered
+            .iter()
+            .find(|e| e.resource_id.ends_with(&format!("/{family}:1")))
+            .unwrap();
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::NonCompliant,
+            "accepted or not, NON_COMPLIANT"
+        );
+        evaluation.annotation.clone().unwrap()
+    };
+    // On its last day the entry still counts; the next day it does not.
+    let (run, delivered) = run_on(30);
+    assert!(
+        annotation(&delivered, "cadvisor")
+            .starts_with("Accepted risk EXC-1 until 1970-01-31: Privileged"),
+        "{delivered:?}"
+    );
+    assert!(annotation(&delivered, "web").starts_with("Privileged"));
+    assert_eq!(run.warnings.len(), 3, "{:?}", run.warnings);
+    assert!(run
+        .warnings
+        .iter()
+        .any(|w| w.contains("/web:1: tag ecs-harden:exception names EXC-1, whose resources")));
+    let (_, delivered) = run_on(31);
+    assert!(
+        annotation(&delivered, "cadvisor").starts_with("Privileged"),
+        "{delivered:?}"
+    );
+}

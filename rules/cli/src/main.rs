@@ -115,7 +115,29 @@ struct ScanArgs {
 }
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct EvidenceArgs {
+    #[command(subcommand)]
+    action: Option<EvidenceAction>,
+    #[command(flatten)]
+    report: EvidenceReportArgs,
+}
+
+#[derive(Subcommand)]
+enum EvidenceAction {
+    /// Recompute the SHA-256 of every file of an evidence bundle (`--bundle DIR`) and compare
+    /// with its MANIFEST.json.
+    ///
+    /// Exit status: 0 every file is as listed, 1 a file changed, is missing or is not listed
+    /// (each named on stderr).
+    Verify {
+        /// The bundle's folder.
+        dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct EvidenceReportArgs {
     /// The organization's Config aggregator; default: the only one in the account and Region.
     #[arg(long)]
     aggregator: Option<String>,
@@ -130,6 +152,26 @@ struct EvidenceArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write an evidence bundle into this new (or empty) folder: the report in every format,
+    /// the aggregator's answers, the exception register in force, the catalogue version and
+    /// the deployed rule names, and MANIFEST.json with every file's SHA-256 (`evidence verify`).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["format", "out"])]
+    bundle: Option<PathBuf>,
+    /// Add what changed since this previous bundle: new failures, fixed resources, new and
+    /// expired exceptions.
+    #[arg(long, value_name = "PREVIOUS_DIR")]
+    compare: Option<PathBuf>,
+    /// The exception register (YAML or JSON, schemas/exceptions.schema.json); default: the
+    /// --config file's `exceptions`. An accepted NON_COMPLIANT result stays NON_COMPLIANT and
+    /// is reported as accepted risk with its entry.
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+    /// The organization's configuration file, for its `exceptions`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report without any exception register.
+    #[arg(long, conflicts_with = "exceptions")]
+    no_exceptions: bool,
     /// Named profile from the AWS config files.
     #[arg(long)]
     profile: Option<String>,
@@ -295,38 +337,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let report = scan::scan(&target, &selection)?;
             write_report(&report, &args.out, false)
         }
-        Command::Evidence(args) => {
-            let frameworks = evidence::frameworks(&args.framework)?;
-            let source = evidence::fetch::Source {
-                profile: args.profile,
-                region: args.region,
-                aggregator: args.aggregator,
-                conformance_pack: args.conformance_pack,
-                concurrency: args.concurrency,
-                verbose: args.verbose,
-            };
-            let progress = std::io::stderr().is_terminal();
-            let collected = evidence::fetch::collect(&source, progress)?;
-            let report = evidence::build(&collected, &frameworks, generated_at());
-            let rendered = match args.format {
-                EvidenceFormat::Md => evidence::render::markdown(&report),
-                EvidenceFormat::Html => evidence::html::render(&report),
-                EvidenceFormat::Csv => evidence::render::csv(&report),
-                EvidenceFormat::Json => evidence::render::json(&report),
-            };
-            write_out(args.out.as_ref(), &rendered)?;
-            if let Some(path) = &args.out {
-                eprintln!(
-                    "ecs-harden: evidence for {} evaluations in {} account(s) written to {}",
-                    report.totals.compliant
-                        + report.totals.non_compliant
-                        + report.totals.not_applicable,
-                    report.accounts.len(),
-                    path.display()
-                );
-            }
-            Ok(0)
-        }
+        Command::Evidence(args) => match args.action {
+            Some(EvidenceAction::Verify { dir }) => Ok(verify_bundle(&dir)),
+            None => evidence_report(args.report),
+        },
         Command::Doctor(args) => {
             let gate_member_role_name = args
                 .gate_member_role_name
@@ -359,6 +373,80 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             };
             let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
             Ok(0)
+        }
+    }
+}
+
+fn evidence_report(args: EvidenceReportArgs) -> anyhow::Result<u8> {
+    let frameworks = evidence::frameworks(&args.framework)?;
+    let register = exceptions::load(
+        args.exceptions.as_deref(),
+        args.config.as_deref(),
+        args.no_exceptions,
+    )?;
+    let source = evidence::fetch::Source {
+        profile: args.profile,
+        region: args.region,
+        aggregator: args.aggregator,
+        conformance_pack: args.conformance_pack,
+        concurrency: args.concurrency,
+        verbose: args.verbose,
+    };
+    let progress = std::io::stderr().is_terminal();
+    let collected = evidence::fetch::collect(&source, progress)?;
+    let mut report = evidence::build(&collected, &frameworks, register.as_ref(), generated_at());
+    if let Some(previous) = &args.compare {
+        report.changes = Some(evidence::compare::against(previous, &report)?);
+    }
+    let evaluations =
+        report.totals.compliant + report.totals.non_compliant + report.totals.not_applicable;
+    if let Some(dir) = &args.bundle {
+        let files = evidence::bundle::write(dir, &report, &collected, register.as_ref())?;
+        eprintln!(
+            "ecs-harden: evidence bundle for {evaluations} evaluations in {} account(s): {files} files and MANIFEST.json in {}",
+            report.accounts.len(),
+            dir.display()
+        );
+        return Ok(0);
+    }
+    let rendered = match args.format {
+        EvidenceFormat::Md => evidence::render::markdown(&report),
+        EvidenceFormat::Html => evidence::html::render(&report),
+        EvidenceFormat::Csv => evidence::render::csv(&report),
+        EvidenceFormat::Json => evidence::render::json(&report),
+    };
+    write_out(args.out.as_ref(), &rendered)?;
+    if let Some(path) = &args.out {
+        eprintln!(
+            "ecs-harden: evidence for {evaluations} evaluations in {} account(s) written to {}",
+            report.accounts.len(),
+            path.display()
+        );
+    }
+    Ok(0)
+}
+
+/// `evidence verify DIR`: 0 when the bundle is as its manifest lists, 1 otherwise.
+fn verify_bundle(dir: &std::path::Path) -> u8 {
+    match evidence::bundle::verify(dir) {
+        Ok(files) => {
+            println!(
+                "ecs-harden: {}: {files} files match {}",
+                dir.display(),
+                evidence::bundle::MANIFEST
+            );
+            0
+        }
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("ecs-harden: {}: {problem}", dir.display());
+            }
+            eprintln!(
+                "ecs-harden: {}: the bundle does not match its manifest ({} problem(s))",
+                dir.display(),
+                problems.len()
+            );
+            1
         }
     }
 }

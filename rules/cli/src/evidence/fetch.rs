@@ -12,6 +12,7 @@ use ecs_harden_aws::errors::{api_error, CallContext};
 use ecs_harden_core::runner::io::{ApiError, Page};
 use ecs_harden_core::runner::retry::Caller;
 use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
 
 use super::{control_for_rule, Account, Collected, Record};
 use crate::aws::{self, Failures};
@@ -25,6 +26,20 @@ pub struct Source {
     pub concurrency: usize,
     /// Show AWS errors as AWS reported them, beside the explanation.
     pub verbose: bool,
+}
+
+/// The answers a report is built from, in the field names of the AWS APIs that gave them: what
+/// an evidence bundle keeps beside the report.
+#[derive(Clone, Debug, Default)]
+pub struct Raw {
+    /// `DescribeAggregateComplianceByConfigRules` rows for the catalogue's rules (in scope).
+    pub config_rules: Vec<Value>,
+    /// `DescribeAggregateComplianceByConformancePacks` rows, with `--conformance-pack`.
+    pub conformance_packs: Vec<Value>,
+    /// `GetAggregateComplianceDetailsByConfigRule` results of every rule, account and Region.
+    pub evaluation_results: Vec<Value>,
+    /// `ListAccounts` entries of the accounts in the report (Organizations).
+    pub accounts: Vec<Value>,
 }
 
 pub fn collect(source: &Source, progress: bool) -> anyhow::Result<Collected> {
@@ -62,12 +77,13 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
         None => only_aggregator(&config, &caller, &failures).await?,
     };
     say(progress, &format!("reading aggregator {aggregator}"));
-    let mut scope = rule_scope(&config, &caller, &aggregator)
+    let mut raw = Raw::default();
+    let mut scope = rule_scope(&config, &caller, &aggregator, &mut raw)
         .await
         .map_err(|e| not_found_hint(e, &aggregator, &failures))?;
     let mut notes = Vec::new();
     if let Some(pack) = &source.conformance_pack {
-        let deployed = pack_scope(&config, &caller, &aggregator, pack)
+        let deployed = pack_scope(&config, &caller, &aggregator, pack, &mut raw)
             .await
             .map_err(|e| not_found_hint(e, &aggregator, &failures))?;
         if deployed.is_empty() {
@@ -76,6 +92,12 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
             ));
         }
         scope.retain(|(_, account, region)| deployed.contains(&(account.clone(), region.clone())));
+        raw.config_rules.retain(|row| {
+            deployed.contains(&(
+                row["AccountId"].as_str().unwrap_or_default().to_string(),
+                row["AwsRegion"].as_str().unwrap_or_default().to_string(),
+            ))
+        });
     }
     say(
         progress,
@@ -97,7 +119,9 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
     let mut records = Vec::new();
     let mut done = 0;
     while let Some(found) = pages.next().await {
-        records.extend(found?);
+        let (found, answers) = found?;
+        records.extend(found);
+        raw.evaluation_results.extend(answers);
         done += 1;
         if progress && (done % 25 == 0 || done == scope.len()) {
             say(true, &format!("{done}/{} read", scope.len()));
@@ -106,7 +130,7 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
     drop(pages);
     let wanted: BTreeSet<String> = records.iter().map(|r| r.account_id.clone()).collect();
     let organizations = aws_sdk_organizations::Client::new(&base);
-    let accounts = match accounts(&organizations, &caller, &wanted).await {
+    let accounts = match accounts(&organizations, &caller, &wanted, &mut raw).await {
         Ok(accounts) => accounts,
         Err(e) => {
             notes.push(format!(
@@ -122,6 +146,7 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
         records,
         accounts,
         notes,
+        raw,
     })
 }
 
@@ -157,6 +182,7 @@ async fn rule_scope(
     config: &aws_sdk_config::Client,
     caller: &Caller<'_, SystemClock>,
     aggregator: &str,
+    raw: &mut Raw,
 ) -> Result<Vec<(String, String, String)>, ApiError> {
     let rows = caller
         .pages(|token| async move {
@@ -181,8 +207,20 @@ async fn rule_scope(
             entry.account_id(),
             entry.aws_region(),
         ) {
-            if control_for_rule(rule).is_some() {
-                out.insert((rule.to_string(), account.to_string(), region.to_string()));
+            if control_for_rule(rule).is_some()
+                && out.insert((rule.to_string(), account.to_string(), region.to_string()))
+            {
+                raw.config_rules.push(json!({
+                    "ConfigRuleName": rule,
+                    "AccountId": account,
+                    "AwsRegion": region,
+                    "Compliance": {
+                        "ComplianceType": entry
+                            .compliance()
+                            .and_then(|c| c.compliance_type())
+                            .map(|c| c.as_str()),
+                    },
+                }));
             }
         }
     }
@@ -204,6 +242,7 @@ async fn pack_scope(
     caller: &Caller<'_, SystemClock>,
     aggregator: &str,
     pack: &str,
+    raw: &mut Raw,
 ) -> Result<BTreeSet<(String, String)>, ApiError> {
     let member_prefix = format!("OrgConformsPack-{pack}-");
     let rows = caller
@@ -223,12 +262,28 @@ async fn pack_scope(
             })
         })
         .await?;
-    Ok(rows
+    let deployed: Vec<_> = rows
         .iter()
         .filter(|entry| {
             let name = entry.conformance_pack_name().unwrap_or_default();
             name == pack || name.starts_with(&member_prefix)
         })
+        .collect();
+    raw.conformance_packs.extend(deployed.iter().map(|entry| {
+        json!({
+            "ConformancePackName": entry.conformance_pack_name(),
+            "AccountId": entry.account_id(),
+            "AwsRegion": entry.aws_region(),
+            "Compliance": {
+                "ComplianceType": entry
+                    .compliance()
+                    .and_then(|c| c.compliance_type())
+                    .map(|c| c.as_str()),
+            },
+        })
+    }));
+    Ok(deployed
+        .into_iter()
         .filter_map(|entry| {
             Some((
                 entry.account_id()?.to_string(),
@@ -238,7 +293,7 @@ async fn pack_scope(
         .collect())
 }
 
-/// Every result of one rule in one account and Region, all pages.
+/// Every result of one rule in one account and Region, all pages, and the answers as given.
 async fn details(
     config: &aws_sdk_config::Client,
     caller: &Caller<'_, SystemClock>,
@@ -247,7 +302,7 @@ async fn details(
     account: &str,
     region: &str,
     failures: &Failures,
-) -> anyhow::Result<Vec<Record>> {
+) -> anyhow::Result<(Vec<Record>, Vec<Value>)> {
     let control = control_for_rule(rule).ok_or_else(|| anyhow!("no control for rule {rule}"))?;
     let results = caller
         .pages(|token| async move {
@@ -269,7 +324,32 @@ async fn details(
         })
         .await
         .map_err(|e| anyhow!(failures.message(&e)))?;
-    Ok(results
+    let time =
+        |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
+    let answers = results
+        .iter()
+        .map(|result| {
+            let identifier = result.evaluation_result_identifier();
+            let qualifier = identifier.and_then(|i| i.evaluation_result_qualifier());
+            json!({
+                "EvaluationResultIdentifier": {
+                    "EvaluationResultQualifier": {
+                        "ConfigRuleName": qualifier.and_then(|q| q.config_rule_name()),
+                        "ResourceType": qualifier.and_then(|q| q.resource_type()),
+                        "ResourceId": qualifier.and_then(|q| q.resource_id()),
+                    },
+                    "OrderingTimestamp": time(identifier.and_then(|i| i.ordering_timestamp())),
+                },
+                "ComplianceType": result.compliance_type().map(|c| c.as_str()),
+                "ResultRecordedTime": time(result.result_recorded_time()),
+                "ConfigRuleInvokedTime": time(result.config_rule_invoked_time()),
+                "Annotation": result.annotation(),
+                "AccountId": result.account_id(),
+                "AwsRegion": result.aws_region(),
+            })
+        })
+        .collect();
+    let records = results
         .iter()
         .filter_map(|result| {
             let qualifier = result
@@ -287,12 +367,11 @@ async fn details(
                     .map(|c| c.as_str().to_string())
                     .unwrap_or_else(|| "INSUFFICIENT_DATA".into()),
                 annotation: result.annotation().map(str::to_string),
-                recorded: result
-                    .result_recorded_time()
-                    .and_then(|t| t.fmt(Format::DateTime).ok()),
+                recorded: time(result.result_recorded_time()),
             })
         })
-        .collect())
+        .collect();
+    Ok((records, answers))
 }
 
 /// Names of the accounts in `wanted` and their OU paths (`Root/Workloads/Prod`).
@@ -300,6 +379,7 @@ async fn accounts(
     organizations: &aws_sdk_organizations::Client,
     caller: &Caller<'_, SystemClock>,
     wanted: &BTreeSet<String>,
+    raw: &mut Raw,
 ) -> Result<BTreeMap<String, Account>, ApiError> {
     let listed = caller
         .pages(|token| async move {
@@ -315,6 +395,18 @@ async fn accounts(
             })
         })
         .await?;
+    raw.accounts.extend(
+        listed
+            .iter()
+            .filter(|account| account.id().is_some_and(|id| wanted.contains(id)))
+            .map(|account| {
+                json!({
+                    "Id": account.id(),
+                    "Arn": account.arn(),
+                    "Name": account.name(),
+                })
+            }),
+    );
     let mut out: BTreeMap<String, Account> = listed
         .iter()
         .filter_map(|account| {

@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+use super::accept::RegisterSection;
+use super::compare::{Change, Changes, EntryChange};
+use super::render::accepted_label;
 use super::{Account, Counts, Evidence};
 use crate::output::escape_markup as escape;
 
@@ -22,7 +25,7 @@ code { font-size: 12px; word-break: break-all; }
 .tile { border: 1px solid #d0d7de; border-radius: 6px; padding: .6rem 1rem; min-width: 9rem; }
 .tile b { display: block; font-size: 1.5rem; }
 .status { font-weight: 600; white-space: nowrap; }
-.COMPLIANT { color: #1a7f37; } .NON_COMPLIANT { color: #cf222e; } .NOT_APPLICABLE, .NO_DATA { color: #57606a; }
+.COMPLIANT { color: #1a7f37; } .NON_COMPLIANT { color: #cf222e; } .ACCEPTED_RISK { color: #9a6700; } .NOT_APPLICABLE, .NO_DATA { color: #57606a; }
 .gap { background: #fff8c5; border-left: 4px solid #d4a72c; padding: .4rem .7rem; margin: .4rem 0 .8rem; }
 .note { background: #ddf4ff; border-left: 4px solid #54aeff; padding: .4rem .7rem; }
 .legend span { display: inline-block; margin-right: 1rem; }
@@ -38,6 +41,7 @@ code { font-size: 12px; word-break: break-all; }
 
 const GREEN: &str = "#2da44e";
 const RED: &str = "#cf222e";
+const AMBER: &str = "#d4a72c";
 const GREY: &str = "#afb8c1";
 
 fn account_label(account: &Account) -> String {
@@ -95,7 +99,8 @@ fn bar_chart(title: &str, rows: &[(String, Counts)]) -> String {
         let mut x = label_width;
         for (value, colour, what) in [
             (counts.compliant, GREEN, "compliant"),
-            (counts.non_compliant, RED, "non-compliant"),
+            (counts.failing(), RED, "non-compliant"),
+            (counts.accepted_risk, AMBER, "non-compliant, accepted risk"),
             (counts.not_applicable, GREY, "not applicable"),
         ] {
             if value == 0 {
@@ -123,7 +128,7 @@ fn bar_chart(title: &str, rows: &[(String, Counts)]) -> String {
 
 fn legend() -> String {
     format!(
-        r#"<p class="legend"><span><i style="background:{GREEN}"></i>compliant</span><span><i style="background:{RED}"></i>non-compliant</span><span><i style="background:{GREY}"></i>not applicable</span> — percentages are compliant ÷ (compliant + non-compliant).</p>"#
+        r#"<p class="legend"><span><i style="background:{GREEN}"></i>compliant</span><span><i style="background:{RED}"></i>non-compliant</span><span><i style="background:{AMBER}"></i>non-compliant, accepted risk</span><span><i style="background:{GREY}"></i>not applicable</span> — percentages are compliant ÷ (compliant + non-compliant).</p>"#
     )
 }
 
@@ -141,15 +146,23 @@ pub fn render(e: &Evidence) -> String {
     out.push_str(".</p>\n");
     let _ = writeln!(
         out,
-        "<div class=\"tiles\"><div class=\"tile\"><b>{}</b>evaluations compliant</div><div class=\"tile\"><b class=\"NON_COMPLIANT\">{}</b>non-compliant</div><div class=\"tile\"><b>{}</b>not applicable</div><div class=\"tile\"><b>{}</b>compliant</div><div class=\"tile\"><b>{}</b>accounts</div></div>",
+        "<div class=\"tiles\"><div class=\"tile\"><b>{}</b>evaluations compliant</div><div class=\"tile\"><b class=\"NON_COMPLIANT\">{}</b>non-compliant</div><div class=\"tile\"><b class=\"ACCEPTED_RISK\">{}</b>of them accepted risk</div><div class=\"tile\"><b>{}</b>not applicable</div><div class=\"tile\"><b>{}</b>compliant</div><div class=\"tile\"><b>{}</b>accounts</div></div>",
         e.totals.compliant,
         e.totals.non_compliant,
+        e.totals.accepted_risk,
         e.totals.not_applicable,
         escape(&percent(&e.totals)),
         e.accounts.len()
     );
     for note in &e.notes {
         let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(note));
+    }
+    if let Some(changes) = &e.changes {
+        html_changes(&mut out, changes);
+    }
+    match &e.exceptions {
+        Some(register) => html_register(&mut out, register),
+        None => out.push_str("<p class=\"meta\">Exception register: none.</p>\n"),
     }
     out.push_str("<p class=\"gap\">Every requirement in this report is only <b>partly</b> evidenced by these controls: they check Amazon ECS configuration. Each requirement below says what else it needs.</p>\n");
     out.push_str("<h2 class=\"first\">Compliance by account and by control</h2>\n");
@@ -166,15 +179,16 @@ pub fn render(e: &Evidence) -> String {
         .map(|c| (format!("{} {}", c.id, c.title), c.counts))
         .collect();
     out.push_str(&bar_chart("Evaluations by control", &controls));
-    out.push_str("\n<table><thead><tr><th>Account</th><th>OU</th><th>Compliant</th><th>Non-compliant</th><th>Not applicable</th><th>Compliant %</th></tr></thead><tbody>\n");
+    out.push_str("\n<table><thead><tr><th>Account</th><th>OU</th><th>Compliant</th><th>Non-compliant</th><th>Accepted risk</th><th>Not applicable</th><th>Compliant %</th></tr></thead><tbody>\n");
     for a in &e.accounts {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&account_label(&a.account)),
             escape(a.account.ou_path.as_deref().unwrap_or("")),
             a.counts.compliant,
             a.counts.non_compliant,
+            a.counts.accepted_risk,
             a.counts.not_applicable,
             escape(&percent(&a.counts))
         );
@@ -182,12 +196,12 @@ pub fn render(e: &Evidence) -> String {
     out.push_str("</tbody></table>\n");
     for f in &e.frameworks {
         let _ = writeln!(out, "<h2 id=\"{}\">{}</h2>", escape(f.key), escape(f.name));
-        out.push_str("<table><thead><tr><th>Requirement</th><th>Status</th><th>Coverage</th><th>Controls</th><th>Compliant</th><th>Non-compliant</th></tr></thead><tbody>\n");
+        out.push_str("<table><thead><tr><th>Requirement</th><th>Status</th><th>Coverage</th><th>Controls</th><th>Compliant</th><th>Non-compliant</th><th>Accepted risk</th></tr></thead><tbody>\n");
         for r in &f.requirements {
             let controls: Vec<&str> = r.controls.iter().map(|c| c.id).collect();
             let _ = writeln!(
                 out,
-                "<tr><td><a href=\"#{f}-{id}\">{id}</a> {title}</td><td class=\"status {s}\">{s}</td><td>{cov}</td><td>{ctl}</td><td class=\"num\">{c}</td><td class=\"num\">{n}</td></tr>",
+                "<tr><td><a href=\"#{f}-{id}\">{id}</a> {title}</td><td class=\"status {s}\">{s}</td><td>{cov}</td><td>{ctl}</td><td class=\"num\">{c}</td><td class=\"num\">{n}</td><td class=\"num\">{a}</td></tr>",
                 f = escape(f.key),
                 id = escape(r.id),
                 title = escape(r.title),
@@ -195,7 +209,8 @@ pub fn render(e: &Evidence) -> String {
                 cov = r.coverage,
                 ctl = escape(&controls.join(", ")),
                 c = r.counts.compliant,
-                n = r.counts.non_compliant
+                n = r.counts.non_compliant,
+                a = r.counts.accepted_risk
             );
         }
         out.push_str("</tbody></table>\n");
@@ -233,16 +248,17 @@ pub fn render(e: &Evidence) -> String {
                     out.push_str("<p>No results: the rule reported nothing to the aggregator (not deployed, or no resources of its type).</p>\n");
                     continue;
                 }
-                out.push_str("<table><thead><tr><th>Account</th><th>Region</th><th>Resource</th><th>Status</th><th>Annotation</th><th>Evaluated</th></tr></thead><tbody>\n");
+                out.push_str("<table><thead><tr><th>Account</th><th>Region</th><th>Resource</th><th>Status</th><th>Accepted risk</th><th>Annotation</th><th>Evaluated</th></tr></thead><tbody>\n");
                 for a in &c.accounts {
                     for row in &a.resources {
                         let _ = writeln!(
                             out,
-                            "<tr><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td class=\"status {s}\">{s}</td><td>{}</td><td>{}</td></tr>",
+                            "<tr><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td class=\"status {s}\">{s}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                             escape(&account_label(&a.account)),
                             escape(&row.region),
                             escape(&row.resource_type),
                             escape(&row.resource_id),
+                            escape(&row.exception.as_ref().map(accepted_label).unwrap_or_default()),
                             escape(row.annotation.as_deref().unwrap_or("")),
                             escape(row.evaluated_at.as_deref().unwrap_or("")),
                             s = escape(&row.compliance)
@@ -255,6 +271,116 @@ pub fn render(e: &Evidence) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+fn html_register(out: &mut String, r: &RegisterSection) {
+    out.push_str("<h2>Accepted risk: the exception register</h2>\n");
+    let _ = writeln!(
+        out,
+        "<p>Register <code>{}</code>, judged on {} (entries may last at most {} days). An accepted result stays NON_COMPLIANT: it is counted as non-compliant and, beside that, as accepted risk with its entry.</p>",
+        escape(&r.source),
+        escape(&r.judged_on),
+        r.max_lifetime_days
+    );
+    if r.entries.is_empty() {
+        out.push_str("<p>The register has no entries.</p>\n");
+        return;
+    }
+    out.push_str("<table><thead><tr><th>Entry</th><th>Controls</th><th>Resources</th><th>Owner</th><th>Approved by</th><th>Expires</th><th>Ticket</th><th>Accepted results</th><th>Reason</th></tr></thead><tbody>\n");
+    for entry in &r.entries {
+        let expires = if entry.expired {
+            format!("{} (expired)", entry.expires)
+        } else {
+            format!("{} ({} days)", entry.expires, entry.days_left)
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(&entry.id),
+            escape(&entry.controls.join(", ")),
+            escape(&entry.resources.join(", ")),
+            escape(&entry.owner),
+            escape(&entry.approved_by),
+            escape(&expires),
+            escape(entry.ticket.as_deref().unwrap_or("")),
+            entry.accepted_results,
+            escape(&entry.reason)
+        );
+    }
+    out.push_str("</tbody></table>\n");
+    if r.expiring_soon.is_empty() {
+        out.push_str("<p>No entry expires within 30 days.</p>\n");
+        return;
+    }
+    out.push_str("<p class=\"gap\">Expiring within 30 days:</p>\n<ul>\n");
+    for entry in r
+        .expiring_soon
+        .iter()
+        .filter_map(|id| r.entries.iter().find(|e| &e.id == id))
+    {
+        let _ = writeln!(
+            out,
+            "<li>{} (owner {}): expires {}, in {} days</li>",
+            escape(&entry.id),
+            escape(&entry.owner),
+            escape(&entry.expires),
+            entry.days_left
+        );
+    }
+    out.push_str("</ul>\n");
+}
+
+fn html_changes(out: &mut String, c: &Changes) {
+    let _ = writeln!(
+        out,
+        "<h2>Changes since the previous bundle</h2>\n<p>Previous bundle <code>{}</code>, generated {}.</p>",
+        escape(&c.previous),
+        escape(&c.previous_generated_at)
+    );
+    let results = |out: &mut String, title: &str, list: &[Change]| {
+        let _ = writeln!(out, "<h3>{title}: {}</h3>", list.len());
+        if list.is_empty() {
+            return;
+        }
+        out.push_str("<table><thead><tr><th>Account</th><th>Region</th><th>Control</th><th>Resource</th><th>Before</th><th>Now</th></tr></thead><tbody>\n");
+        for change in list {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                escape(&change.account_id),
+                escape(&change.region),
+                escape(&change.control),
+                escape(&change.resource_type),
+                escape(&change.resource_id),
+                escape(&change.before),
+                escape(&change.now)
+            );
+        }
+        out.push_str("</tbody></table>\n");
+    };
+    results(out, "New failures", &c.new_failures);
+    results(out, "Fixed", &c.fixed);
+    results(out, "No longer reported", &c.no_longer_reported);
+    let entries = |out: &mut String, title: &str, list: &[EntryChange]| {
+        let _ = writeln!(out, "<h3>{title}: {}</h3>", list.len());
+        if list.is_empty() {
+            return;
+        }
+        out.push_str("<ul>\n");
+        for entry in list {
+            let _ = writeln!(
+                out,
+                "<li>{} (owner {}, expires {})</li>",
+                escape(&entry.id),
+                escape(&entry.owner),
+                escape(&entry.expires)
+            );
+        }
+        out.push_str("</ul>\n");
+    };
+    entries(out, "New exceptions", &c.new_exceptions);
+    entries(out, "Expired exceptions", &c.expired_exceptions);
+    entries(out, "Removed exceptions", &c.removed_exceptions);
 }
 
 #[cfg(test)]
@@ -277,6 +403,7 @@ mod tests {
                 Counts {
                     compliant: 10,
                     non_compliant: 0,
+                    accepted_risk: 0,
                     not_applicable: 0,
                 },
             ),
@@ -285,6 +412,7 @@ mod tests {
                 Counts {
                     compliant: 2,
                     non_compliant: 3,
+                    accepted_risk: 1,
                     not_applicable: 0,
                 },
             ),
@@ -294,8 +422,13 @@ mod tests {
             svg.contains(r##"width="560.0" height="16" fill="#2da44e""##),
             "{svg}"
         );
+        // Of b's 3 non-compliant, 1 is accepted risk: 2 red, 1 amber.
         assert!(
-            svg.contains(r##"width="168.0" height="16" fill="#cf222e""##),
+            svg.contains(r##"width="112.0" height="16" fill="#cf222e""##),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r##"width="56.0" height="16" fill="#d4a72c""##),
             "{svg}"
         );
         assert!(svg.contains(">40%<"));

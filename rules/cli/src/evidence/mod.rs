@@ -2,6 +2,9 @@
 //! aggregator, arranged the way an audit reads them: framework requirement → controls →
 //! accounts → resources, with what the controls do not cover said beside each requirement.
 
+pub mod accept;
+pub mod bundle;
+pub mod compare;
 pub mod fetch;
 pub mod html;
 pub mod render;
@@ -11,6 +14,10 @@ use std::collections::BTreeMap;
 use ecs_harden_core::catalogue::{entries, Entry, Framework, MappingSource};
 use ecs_harden_core::requirements;
 use serde::Serialize;
+
+use crate::exceptions::Loaded;
+use accept::{Accepted, RegisterSection};
+use compare::Changes;
 
 /// One evaluation as the aggregator reports it.
 #[derive(Clone)]
@@ -47,6 +54,8 @@ pub struct Collected {
     pub accounts: BTreeMap<String, Account>,
     /// Things the reader of the report must know (Organizations not readable, …).
     pub notes: Vec<String>,
+    /// The aggregator's answers as AWS Config and Organizations gave them, for the bundle.
+    pub raw: fetch::Raw,
 }
 
 /// The Config rule's control (or AWS managed rule, deployed by the packs under its catalogue
@@ -89,19 +98,27 @@ pub fn frameworks(key: &str) -> anyhow::Result<Vec<Framework>> {
     }
 }
 
+/// Results by compliance. `non_compliant` counts every NON_COMPLIANT result, the truth;
+/// `accepted_risk` those of them an entry of the exception register accepts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub compliant: usize,
     pub non_compliant: usize,
+    pub accepted_risk: usize,
     pub not_applicable: usize,
 }
 
 impl Counts {
-    fn add(&mut self, compliance: &str) {
+    fn add(&mut self, compliance: &str, accepted: bool) {
         match compliance {
             "COMPLIANT" => self.compliant += 1,
-            "NON_COMPLIANT" => self.non_compliant += 1,
+            "NON_COMPLIANT" => {
+                self.non_compliant += 1;
+                if accepted {
+                    self.accepted_risk += 1;
+                }
+            }
             _ => self.not_applicable += 1,
         }
     }
@@ -109,13 +126,22 @@ impl Counts {
     fn absorb(&mut self, other: &Counts) {
         self.compliant += other.compliant;
         self.non_compliant += other.non_compliant;
+        self.accepted_risk += other.accepted_risk;
         self.not_applicable += other.not_applicable;
     }
 
-    /// COMPLIANT, NON_COMPLIANT, or NO_DATA when nothing was evaluated.
+    /// NON_COMPLIANT results that no register entry accepts.
+    pub fn failing(&self) -> usize {
+        self.non_compliant - self.accepted_risk
+    }
+
+    /// NON_COMPLIANT when a NON_COMPLIANT result is not accepted, ACCEPTED_RISK when every one
+    /// is, COMPLIANT, or NO_DATA when nothing was evaluated.
     pub fn status(&self) -> &'static str {
-        if self.non_compliant > 0 {
+        if self.failing() > 0 {
             "NON_COMPLIANT"
+        } else if self.accepted_risk > 0 {
+            "ACCEPTED_RISK"
         } else if self.compliant > 0 {
             "COMPLIANT"
         } else {
@@ -141,6 +167,9 @@ pub struct ResourceRow {
     pub compliance: String,
     pub annotation: Option<String>,
     pub evaluated_at: Option<String>,
+    /// The register entry that accepts this NON_COMPLIANT result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Accepted>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -221,11 +250,23 @@ pub struct Evidence {
     pub controls: Vec<ControlTotal>,
     pub frameworks: Vec<FrameworkSection>,
     pub notes: Vec<String>,
+    /// The exception register the results were judged with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<RegisterSection>,
+    /// What changed since a previous bundle (`--compare`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
 }
 
 /// Arranges what was read: every requirement of each framework that a control maps to, even
-/// those with no results (status NO_DATA), so gaps show.
-pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: String) -> Evidence {
+/// those with no results (status NO_DATA), so gaps show. With a register, each NON_COMPLIANT
+/// result an entry in force covers stays NON_COMPLIANT and carries the entry (accepted risk).
+pub fn build(
+    collected: &Collected,
+    frameworks: &[Framework],
+    register: Option<&Loaded>,
+    generated_at: String,
+) -> Evidence {
     let account = |id: &str| {
         collected.accounts.get(id).cloned().unwrap_or(Account {
             id: id.to_string(),
@@ -260,11 +301,13 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
     let mut sections: BTreeMap<&str, Section> = BTreeMap::new();
     let mut totals = Counts::default();
     let mut per_account: BTreeMap<&str, Counts> = BTreeMap::new();
-    for record in &records {
+    let judged = accept::judge(&records, register);
+    for (record, exception) in records.iter().zip(judged.decisions) {
+        let accepted = exception.is_some();
         let (_, counts, accounts) = sections
             .entry(record.control.id())
             .or_insert_with(|| (record.control, Counts::default(), BTreeMap::new()));
-        counts.add(&record.compliance);
+        counts.add(&record.compliance, accepted);
         let section = accounts
             .entry(&record.account_id)
             .or_insert_with(|| AccountSection {
@@ -272,7 +315,7 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
                 counts: Counts::default(),
                 resources: Vec::new(),
             });
-        section.counts.add(&record.compliance);
+        section.counts.add(&record.compliance, accepted);
         section.resources.push(ResourceRow {
             region: record.region.clone(),
             config_rule: record.rule_name.clone(),
@@ -281,13 +324,14 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
             compliance: record.compliance.clone(),
             annotation: record.annotation.clone(),
             evaluated_at: record.recorded.clone(),
+            exception,
         });
         if in_scope(record.control) {
-            totals.add(&record.compliance);
+            totals.add(&record.compliance, accepted);
             per_account
                 .entry(&record.account_id)
                 .or_default()
-                .add(&record.compliance);
+                .add(&record.compliance, accepted);
         }
     }
     let control_section = |control: Entry, source: MappingSource| {
@@ -375,7 +419,14 @@ pub fn build(collected: &Collected, frameworks: &[Framework], generated_at: Stri
             })
             .collect(),
         frameworks,
-        notes: collected.notes.clone(),
+        notes: collected
+            .notes
+            .iter()
+            .chain(&judged.notes)
+            .cloned()
+            .collect(),
+        exceptions: judged.register,
+        changes: None,
     }
 }
 
@@ -451,6 +502,7 @@ mod tests {
         let report = build(
             &collected,
             &[Framework::Nist80053R5],
+            None,
             "2026-03-02T00:00:00Z".into(),
         );
         let ra5 = report.frameworks[0]

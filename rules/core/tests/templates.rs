@@ -5,8 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+use ecs_harden_core::gate::GateConfig;
 use ecs_harden_core::model::{Resource, ResourceType, Shape};
+use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::parse::{load, parse_text, Syntax};
+use ecs_harden_core::related::{Context, Index};
 use ecs_harden_core::{catalogue, Verdict};
 
 const YAML: &str = "orders-stack.yaml";
@@ -212,6 +215,18 @@ const EXPECTATIONS: &[Expect] = &[
     ok("Service", "HARDEN.12", "no EnableExecuteCommand: ECS Exec is off"),
     fails(
         "Service",
+        "HARDEN.14",
+        "runs !Ref TaskDefinition, which fails gated controls of the same template",
+        &["TaskDefinition", "ECS.4", "ECS.5", "HARDEN.1", "HARDEN.9"],
+        &[],
+    ),
+    ok(
+        "TaskDefinition",
+        "HARDEN.15",
+        "!GetAtt TaskRole.Arn is the template's role, which has no policies",
+    ),
+    fails(
+        "Service",
         "HARDEN.8",
         "Service Connect is enabled and orders-http has no Tls",
         &["orders-http"],
@@ -222,13 +237,24 @@ const EXPECTATIONS: &[Expect] = &[
 #[test]
 fn unknown_values_never_fail_and_definite_violations_do() {
     let mut failures = Vec::new();
+    // The template's own resources are the related ones (the revision the service runs, the
+    // task role), as `check` reads them; the gate's default controls are what a running
+    // revision must pass.
+    let gated = GateConfig::new(None, None, &ParameterMap::default())
+        .unwrap()
+        .controls;
     for name in [YAML, JSON] {
         let all = resources(name);
+        let index = Index::new(all.iter());
+        let context = Context {
+            related: &index,
+            gated: &gated,
+        };
         for e in EXPECTATIONS {
             let control = catalogue::find(e.control).unwrap();
             let params = control.default_params().unwrap();
             let outcome = control
-                .evaluate(resource(&all, e.id), &params)
+                .evaluate_in(resource(&all, e.id), &params, &context)
                 .unwrap_or_else(|| panic!("{} does not apply to {}", e.control, e.id));
             let annotation = outcome.annotation.clone().unwrap_or_default();
             let what = format!("{name} {} {} ({})", e.id, e.control, e.why);

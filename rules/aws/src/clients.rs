@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{CapacityProviderField, ClusterField, ServiceField, Task
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use ecs_harden_core::runner::io::{
-    ApiError, Batch, ConfigApi, Discovered, EcsApi, InventoryApi, Page,
+    ApiError, Batch, ConfigApi, Discovered, EcsApi, InventoryApi, Page, Recorder,
 };
 use ecs_harden_core::runner::Evaluation;
 use serde_json::{json, Map, Value};
@@ -21,6 +21,9 @@ const PUT_EVALUATIONS: &str = "config:PutEvaluations";
 const GET_HISTORY: &str = "config:GetResourceConfigHistory";
 const LIST_DISCOVERED: &str = "config:ListDiscoveredResources";
 const BATCH_GET: &str = "config:BatchGetResourceConfig";
+const DESCRIBE_RECORDERS: &str = "config:DescribeConfigurationRecorders";
+const RECORDER_STATUS: &str = "config:DescribeConfigurationRecorderStatus";
+const SELECT: &str = "config:SelectResourceConfig";
 
 /// AWS Config through the SDK.
 #[derive(Clone)]
@@ -155,6 +158,103 @@ impl ConfigApi for SdkConfigApi {
         keys: &[(String, String)],
     ) -> impl Future<Output = Result<Batch, ApiError>> + Send {
         self.batch_get(keys)
+    }
+
+    fn describe_configuration_recorders(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Recorder>, ApiError>> + Send {
+        let request = self.client.describe_configuration_recorders();
+        async move {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| api_error(DESCRIBE_RECORDERS, e))?;
+            Ok(response
+                .configuration_recorders()
+                .iter()
+                .map(|recorder| {
+                    let group = recorder.recording_group();
+                    Recorder {
+                        name: recorder.name().unwrap_or_default().to_string(),
+                        all_supported: group.is_some_and(|g| g.all_supported()),
+                        include_global_resource_types: group
+                            .is_some_and(|g| g.include_global_resource_types()),
+                        resource_types: group
+                            .map(|g| {
+                                g.resource_types()
+                                    .iter()
+                                    .map(|t| t.as_str().to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        excluded_types: group
+                            .and_then(|g| g.exclusion_by_resource_types())
+                            .map(|e| {
+                                e.resource_types()
+                                    .iter()
+                                    .map(|t| t.as_str().to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        strategy: group
+                            .and_then(|g| g.recording_strategy())
+                            .and_then(|s| s.use_only())
+                            .map(|s| s.as_str().to_string()),
+                        recording: false,
+                    }
+                })
+                .collect())
+        }
+    }
+
+    fn recording_recorders(&self) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
+        let request = self.client.describe_configuration_recorder_status();
+        async move {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| api_error(RECORDER_STATUS, e))?;
+            Ok(response
+                .configuration_recorders_status()
+                .iter()
+                .filter(|status| status.recording())
+                .filter_map(|status| status.name().map(str::to_string))
+                .collect())
+        }
+    }
+
+    fn select_resource_config(
+        &self,
+        expression: &str,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Value>, ApiError>> + Send {
+        let request = self
+            .client
+            .select_resource_config()
+            .expression(expression)
+            .limit(100)
+            .set_next_token(next_token);
+        async move {
+            let page = request.send().await.map_err(|e| api_error(SELECT, e))?;
+            let items = page
+                .results()
+                .iter()
+                .map(|result| {
+                    serde_json::from_str(result).map_err(|e| {
+                        ApiError::new(
+                            SELECT,
+                            "InvalidResult",
+                            format!("a result is not a JSON object ({e}): {result}"),
+                            false,
+                        )
+                    })
+                })
+                .collect::<Result<Vec<Value>, ApiError>>()?;
+            Ok(Page {
+                items,
+                next_token: page.next_token().map(str::to_string),
+            })
+        }
     }
 }
 

@@ -99,6 +99,25 @@ pub struct Batch {
 /// Most keys one `BatchGetResourceConfig` call takes.
 pub const MAX_BATCH_GET_KEYS: usize = 100;
 
+/// What a configuration recorder records (`DescribeConfigurationRecorders`'
+/// `recordingGroup`), with whether it is recording now
+/// (`DescribeConfigurationRecorderStatus`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recorder {
+    pub name: String,
+    pub all_supported: bool,
+    pub include_global_resource_types: bool,
+    /// `recordingGroup.resourceTypes`: the types recorded when not all are.
+    pub resource_types: Vec<String>,
+    /// `recordingGroup.exclusionByResourceTypes.resourceTypes`.
+    pub excluded_types: Vec<String>,
+    /// `recordingGroup.recordingStrategy.useOnly`: `ALL_SUPPORTED_RESOURCE_TYPES`,
+    /// `INCLUSION_BY_RESOURCE_TYPES` or `EXCLUSION_BY_RESOURCE_TYPES`.
+    pub strategy: Option<String>,
+    /// From the recorder's status: started and not stopped.
+    pub recording: bool,
+}
+
 /// AWS Config, as the runner uses it.
 pub trait ConfigApi {
     /// One `PutEvaluations` call (at most 100 evaluations); returns what Config reported in
@@ -132,6 +151,38 @@ pub trait ConfigApi {
         &self,
         keys: &[(String, String)],
     ) -> impl Future<Output = Result<Batch, ApiError>> + Send;
+
+    /// `DescribeConfigurationRecorders` (recording groups, `recording` false), the account's
+    /// recorders in the Region. An implementation that cannot see recorders answers none, so
+    /// that every type is read through the ECS API.
+    fn describe_configuration_recorders(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Recorder>, ApiError>> + Send {
+        async { Ok(Vec::new()) }
+    }
+
+    /// `DescribeConfigurationRecorderStatus`: the names of the recorders recording now.
+    fn recording_recorders(&self) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send {
+        async { Ok(Vec::new()) }
+    }
+
+    /// One page (at most 100 results) of `SelectResourceConfig`, AWS Config's advanced query:
+    /// each result a JSON object of the selected properties (`configuration` an object,
+    /// `tags` a list of `{key, value}`).
+    fn select_resource_config(
+        &self,
+        _expression: &str,
+        _next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<Value>, ApiError>> + Send {
+        async {
+            Err(ApiError::new(
+                "config:SelectResourceConfig",
+                "NotImplemented",
+                "this AWS Config client has no advanced query",
+                false,
+            ))
+        }
+    }
 }
 
 /// Where the resources a control reads beside the one it judges, and that are not ECS

@@ -62,6 +62,10 @@ pub struct Listed {
 impl Listed {
     /// The resource the document describes.
     pub fn read(&self) -> ParseResult<Resource> {
+        // AWS Config's record of an ECS type the recorder records: a configuration item.
+        if is_configuration_item(&self.document) {
+            return parse_config_item(&self.document, "$");
+        }
         match self.resource_type {
             ResourceType::TaskDefinition => parse_value(&self.document)
                 .into_iter()
@@ -100,6 +104,12 @@ impl Listed {
     }
 }
 
+/// A configuration item (AWS Config's `resourceType` and `configuration` at the top level),
+/// as opposed to an ECS API document.
+fn is_configuration_item(document: &Value) -> bool {
+    document.get("resourceType").is_some() && document.get("configuration").is_some()
+}
+
 /// An ACTIVE task definition revision older than its family's latest ACTIVE one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Superseded {
@@ -122,6 +132,8 @@ pub struct Failed {
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
     pub superseded: Vec<Superseded>,
+    /// Task definition revisions AWS Config records as INACTIVE (deregistered): named, not read.
+    pub inactive: Vec<String>,
     pub failed: Vec<Failed>,
 }
 

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::delivery::{deliver, Undelivered};
-use super::evaluation::{evaluate_item, evaluation_of, read_item, Evaluation, Item, ItemError};
+use super::evaluation::{evaluation_of, read_item, Evaluation, Item, ItemError};
 use super::event::{EventError, RuleEvent, Trigger};
 use super::inventory::{
     config_inventory, family_and_revision, inventory, recorded_inventory, recorders, records,
@@ -16,6 +16,7 @@ use super::related::Fetched;
 use super::retry::{Caller, RetryPolicy};
 use crate::catalogue::Control;
 use crate::error::ParseError;
+use crate::exceptions::{self, Date, InForce, Register};
 use crate::model::{Resource, ResourceType};
 use crate::params::{ParamError, Params};
 use crate::related::{Context, Index};
@@ -121,6 +122,9 @@ pub struct Run {
     pub put_calls: usize,
     pub retries: usize,
     pub error: Option<RunError>,
+    /// What is wrong with the exception register entries resources name (unknown, expired,
+    /// not covering them), one line per resource and problem.
+    pub warnings: Vec<String>,
 }
 
 /// What an invocation reads AWS through: Config in the account (evaluations, items), ECS,
@@ -142,6 +146,22 @@ pub async fn run<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
     clock: &K,
     policy: &RetryPolicy,
 ) -> Run {
+    run_with_register(control, event, apis, gated, None, clock, policy).await
+}
+
+/// [`run`] with the exception register in force: a NON_COMPLIANT evaluation an entry accepts
+/// stays NON_COMPLIANT, its annotation beginning `Accepted risk <id> until <date>: `. Entries
+/// are judged on the clock's date (UTC), so an expired entry stops counting at the first
+/// evaluation after its last day, periodic runs included.
+pub async fn run_with_register<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
+    control: &Control,
+    event: &RuleEvent,
+    apis: Apis<'_, C, E, I>,
+    gated: &[(&'static Control, Params)],
+    register: Option<&Register>,
+    clock: &K,
+    policy: &RetryPolicy,
+) -> Run {
     let Apis {
         config,
         ecs,
@@ -160,8 +180,14 @@ pub async fn run<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
         control,
         params: &params,
         gated,
+        exceptions: register.map(|register| InForce {
+            register,
+            today: Date::from_unix_millis(clock.now_millis()),
+        }),
+        warnings: std::sync::Mutex::default(),
     };
     let gathered = gather(&rule, event, config, ecs, inventory, &caller).await;
+    out.warnings = rule.take_warnings();
     out.retries = caller.retries();
     let (evaluations, unreadable) = match gathered {
         Ok(found) => found,
@@ -187,14 +213,55 @@ pub async fn run<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
 
 type Gathered = (Vec<Evaluation>, Vec<Unreadable>);
 
-/// The control an invocation runs, with its parameters and the gate's controls.
+/// The control an invocation runs, with its parameters, the gate's controls and the exception
+/// register in force.
 struct Rule<'a> {
     control: &'a Control,
     params: &'a Params,
     gated: &'a [(&'static Control, Params)],
+    exceptions: Option<InForce<'a>>,
+    /// Problems with the register entries resources name, gathered while evaluating.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl Rule<'_> {
+    /// The evaluation with the register applied: an accepted NON_COMPLIANT result keeps its
+    /// verdict and says which entry accepts it, until when.
+    fn except(&self, resource: &Resource, mut evaluation: Evaluation) -> Evaluation {
+        let Some(in_force) = &self.exceptions else {
+            return evaluation;
+        };
+        let problems = exceptions::reference_warnings(resource, in_force);
+        if !problems.is_empty() {
+            let mut warnings = self
+                .warnings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            warnings.extend(problems.into_iter().map(|problem| {
+                format!(
+                    "{} {}: {problem}",
+                    resource.meta.resource_type, resource.meta.resource_id
+                )
+            }));
+        }
+        if let Some(accepted) = in_force
+            .decide(evaluation.verdict, self.control, resource)
+            .acceptance()
+        {
+            evaluation.annotation = Some(accepted.annotate(evaluation.annotation.as_deref()));
+        }
+        evaluation
+    }
+
+    fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .warnings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     /// Evaluates an item; for a control that looks across resources, with what it relates to
     /// fetched first.
     async fn evaluate<E: EcsApi, I: InventoryApi, K: Clock>(
@@ -206,20 +273,20 @@ impl Rule<'_> {
         inventory: &I,
         caller: &Caller<'_, K>,
     ) -> Result<Result<Evaluation, ItemError>, RunError> {
-        if !self.control.evaluator.reads_related() {
-            return Ok(evaluate_item(
-                self.control,
-                self.params,
-                item,
-                left_scope,
-                fallback_timestamp,
-            ));
-        }
         let (resource, timestamp) = match read_item(item, left_scope, fallback_timestamp) {
             Ok(Item::Read(resource, timestamp)) => (resource, timestamp),
             Ok(Item::LeftScope(evaluation)) => return Ok(Ok(evaluation)),
             Err(error) => return Ok(Err(error)),
         };
+        if !self.control.evaluator.reads_related() {
+            let context = Context {
+                related: &crate::related::Nothing,
+                gated: &[],
+            };
+            let evaluation =
+                evaluation_of(self.control, self.params, &resource, &timestamp, &context);
+            return Ok(Ok(self.except(&resource, evaluation)));
+        }
         let mut fetched = Fetched::default();
         let related = if resource.meta.item_status.is_none_or(|s| s.is_evaluated()) {
             fetched.of(&resource, ecs, inventory, caller).await?
@@ -236,7 +303,8 @@ impl Rule<'_> {
             related: &index,
             gated: self.gated,
         };
-        evaluation_of(self.control, self.params, resource, timestamp, &context)
+        let evaluation = evaluation_of(self.control, self.params, resource, timestamp, &context);
+        self.except(resource, evaluation)
     }
 }
 
@@ -388,7 +456,7 @@ async fn periodic<C: ConfigApi, E: EcsApi, I: InventoryApi, K: Clock>(
             }
             return;
         }
-        match evaluate_document(control, rule.params, timestamp, &listed) {
+        match evaluate_document(rule, timestamp, &listed) {
             Ok(evaluation) => evaluations.push(evaluation),
             Err(error) => errors.push(Unreadable::from(error)),
         }
@@ -479,22 +547,23 @@ async fn recorded_by_config<C: ConfigApi, K: Clock>(
 }
 
 fn evaluate_document(
-    control: &Control,
-    params: &Params,
+    rule: &Rule<'_>,
     timestamp: &str,
     listed: &Listed,
 ) -> Result<Evaluation, ItemError> {
+    let control = rule.control;
     match listed.read() {
         Ok(resource) => {
             let outcome = control
-                .evaluate(&resource, params)
+                .evaluate(&resource, rule.params)
                 .unwrap_or_else(|| Outcome::not_applicable("Not this control's resource type."));
-            Ok(Evaluation::new(
+            let evaluation = Evaluation::new(
                 listed.resource_type.aws_name(),
                 &resource.meta.resource_id,
                 outcome,
                 timestamp,
-            ))
+            );
+            Ok(rule.except(&resource, evaluation))
         }
         Err(error) => Err(ItemError {
             resource_type: listed.resource_type.aws_name().to_string(),

@@ -8,7 +8,10 @@
 //! `cold`: N task definition families in moto, then R times, alternately, a fresh process of the
 //! Rust Lambda (BIN) and of the Python handler (`PY -m awslambdaric ecs4_handler.handler`, from
 //! DIR) through the Runtime API emulator: init (process start → first poll for work), the first
-//! (cold) event, a second (warm) event, peak RSS and the AWS calls of one event.
+//! (cold) event, a second (warm) event, the CPU time (user + system) of init and first event and
+//! of the warm event, peak RSS and the AWS calls of one event. Twice: against an instant
+//! endpoint (`ecs_harden_e2e::canned`, moto's answers to the same calls recorded beforehand and
+//! served from memory), where the time is the handlers' own, and against moto itself.
 //!
 //! `scale`: for each size, registers families up to that many (register-task-definition
 //! documents from the corpus, renamed) and runs one periodic event of a fresh Rust Lambda:
@@ -19,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use ecs_harden_e2e::canned::{Answers, Canned};
 use ecs_harden_e2e::{scheduled_event, Lambda, Moto, Reply, OWN_ACCOUNT, REGION};
 use serde_json::{json, Value};
 
@@ -203,6 +207,86 @@ fn calls_by_action(moto: &Moto) -> anyhow::Result<BTreeMap<String, usize>> {
     Ok(counts)
 }
 
+/// The answers of the instant endpoint: what moto answers to the calls of one periodic event
+/// over the registered families (the listing, each revision described with its tags, and a
+/// PutEvaluations that fails nothing), recorded once.
+fn recorded_answers(moto: &Moto) -> anyhow::Result<Answers> {
+    const ECS: &str = "AmazonEC2ContainerServiceV20141113";
+    let mut answers = Answers::default();
+    let listed = moto.ecs(
+        "ListTaskDefinitions",
+        json!({"status": "ACTIVE", "maxResults": 100}),
+    )?;
+    if listed.get("nextToken").is_some() {
+        bail!("the instant endpoint answers one page of ListTaskDefinitions: register at most 100 families");
+    }
+    for arn in listed["taskDefinitionArns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let arn = arn
+            .as_str()
+            .context("a task definition ARN that is not a string")?;
+        let described = moto.ecs(
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": arn, "include": ["TAGS"]}),
+        )?;
+        answers.when(
+            &format!("{ECS}.DescribeTaskDefinition"),
+            "taskDefinition",
+            arn,
+            &described,
+        );
+    }
+    answers.any(&format!("{ECS}.ListTaskDefinitions"), &listed);
+    answers.any(
+        "StarlingDoveService.PutEvaluations",
+        &json!({"FailedEvaluations": []}),
+    );
+    Ok(answers)
+}
+
+/// Where the handlers' AWS calls go in a cold-start run.
+enum Endpoint<'a> {
+    Moto(&'a Moto),
+    Instant(&'a Canned),
+}
+
+impl Endpoint<'_> {
+    fn url(&self) -> &str {
+        match self {
+            Endpoint::Moto(moto) => &moto.url,
+            Endpoint::Instant(canned) => &canned.url,
+        }
+    }
+
+    fn reset_calls(&self) -> anyhow::Result<()> {
+        match self {
+            Endpoint::Moto(moto) => moto.reset_calls(),
+            Endpoint::Instant(canned) => {
+                canned.reset_calls();
+                Ok(())
+            }
+        }
+    }
+
+    fn calls(&self) -> anyhow::Result<usize> {
+        match self {
+            Endpoint::Moto(moto) => Ok(moto.calls()?.len()),
+            Endpoint::Instant(canned) => {
+                if canned.unanswered() > 0 {
+                    bail!(
+                        "the instant endpoint had no answer for {} call(s)",
+                        canned.unanswered()
+                    );
+                }
+                Ok(canned.calls())
+            }
+        }
+    }
+}
+
 fn cold(options: &Options) -> anyhow::Result<Value> {
     let rust = options.path("rust")?;
     let python = options.path("python")?;
@@ -217,67 +301,78 @@ fn cold(options: &Options) -> anyhow::Result<Value> {
 
     let moto = Moto::start()?;
     register(&moto, &documents, "cold", 0, families)?;
-    let mut report: BTreeMap<&str, BTreeMap<&str, Vec<Value>>> = BTreeMap::new();
-    for run in 0..runs {
-        for who in ["rust", "python"] {
-            moto.reset_calls()?;
-            let token = format!("cold-{who}-{run}");
-            moto.control_post(
-                "tokens",
-                json!({"resultToken": token, "configRuleName": RULE}),
-            )?;
-            let lambda = match who {
-                "rust" => Lambda::start_binary(&rust, FUNCTION, &moto.url, &[])?,
-                _ => Lambda::start_program(
-                    &python,
-                    &["-m", "awslambdaric", "ecs4_handler.handler"],
-                    FUNCTION,
-                    &moto.url,
-                    &[
-                        ("PYTHONPATH", &handler_path),
-                        ("LAMBDA_TASK_ROOT", &handler_path),
-                        // Lambda sets both; botocore reads only this one.
-                        ("AWS_DEFAULT_REGION", REGION),
-                    ],
-                )?,
-            };
-            let first = invoke(&lambda, &event(&token), families, who)?;
-            let calls = moto.calls()?.len();
-            let init = lambda
-                .init_time()
-                .with_context(|| format!("{who}: the function never polled for work"))?;
-            let warm = invoke(&lambda, &event(&token), families, who)?;
-            let rss = lambda
-                .peak_rss_kib()
-                .with_context(|| format!("{who}: no VmHWM in /proc"))?;
-            eprintln!(
-                "bench_lambda: cold start {who} run {}: init {:.1} ms, first event {:.1} ms, warm {:.1} ms, peak RSS {rss} KiB",
-                run + 1,
-                millis(init),
-                millis(first),
-                millis(warm)
-            );
-            let entry = report.entry(who).or_default();
-            entry
-                .entry("init_ms")
-                .or_default()
-                .push(json!(millis(init)));
-            entry
-                .entry("first_event_ms")
-                .or_default()
-                .push(json!(millis(first)));
-            entry
-                .entry("warm_event_ms")
-                .or_default()
-                .push(json!(millis(warm)));
-            entry.entry("peak_rss_kib").or_default().push(json!(rss));
-            entry
-                .entry("calls_per_event")
-                .or_default()
-                .push(json!(calls));
+    let canned = Canned::start(recorded_answers(&moto)?)?;
+    let mut report = BTreeMap::new();
+    for (name, endpoint) in [
+        ("instant", Endpoint::Instant(&canned)),
+        ("moto", Endpoint::Moto(&moto)),
+    ] {
+        let mut results: BTreeMap<&str, BTreeMap<&str, Vec<Value>>> = BTreeMap::new();
+        for run in 0..runs {
+            for who in ["rust", "python"] {
+                endpoint.reset_calls()?;
+                let token = format!("cold-{name}-{who}-{run}");
+                moto.control_post(
+                    "tokens",
+                    json!({"resultToken": token, "configRuleName": RULE}),
+                )?;
+                let lambda = match who {
+                    "rust" => Lambda::start_binary(&rust, FUNCTION, endpoint.url(), &[])?,
+                    _ => Lambda::start_program(
+                        &python,
+                        &["-m", "awslambdaric", "ecs4_handler.handler"],
+                        FUNCTION,
+                        endpoint.url(),
+                        &[
+                            ("PYTHONPATH", &handler_path),
+                            ("LAMBDA_TASK_ROOT", &handler_path),
+                            // Lambda sets both; botocore reads only this one.
+                            ("AWS_DEFAULT_REGION", REGION),
+                        ],
+                    )?,
+                };
+                let first = invoke(&lambda, &event(&token), families, who)?;
+                let (cpu_cold, threads) = lambda
+                    .cpu_time()
+                    .with_context(|| format!("{who}: no schedstat in /proc"))?;
+                let calls = endpoint.calls()?;
+                let init = lambda
+                    .init_time()
+                    .with_context(|| format!("{who}: the function never polled for work"))?;
+                let warm = invoke(&lambda, &event(&token), families, who)?;
+                let (cpu_total, _) = lambda
+                    .cpu_time()
+                    .with_context(|| format!("{who}: no schedstat in /proc"))?;
+                let rss = lambda
+                    .peak_rss_kib()
+                    .with_context(|| format!("{who}: no VmHWM in /proc"))?;
+                eprintln!(
+                    "bench_lambda: cold start ({name} endpoint) {who} run {}: init {:.1} ms, first event {:.1} ms, warm {:.1} ms, CPU {:.1} ms cold + {:.1} ms warm ({threads} threads), peak RSS {rss} KiB",
+                    run + 1,
+                    millis(init),
+                    millis(first),
+                    millis(warm),
+                    millis(cpu_cold),
+                    millis(cpu_total.saturating_sub(cpu_cold)),
+                );
+                let entry = results.entry(who).or_default();
+                let mut push = |key, value: Value| entry.entry(key).or_default().push(value);
+                push("init_ms", json!(millis(init)));
+                push("first_event_ms", json!(millis(first)));
+                push("warm_event_ms", json!(millis(warm)));
+                push("cpu_cold_ms", json!(millis(cpu_cold)));
+                push(
+                    "cpu_warm_ms",
+                    json!(millis(cpu_total.saturating_sub(cpu_cold))),
+                );
+                push("threads", json!(threads));
+                push("peak_rss_kib", json!(rss));
+                push("calls_per_event", json!(calls));
+            }
         }
+        report.insert(name, results);
     }
-    Ok(json!({"families": families, "runs": runs, "results": report}))
+    Ok(json!({"families": families, "runs": runs, "endpoints": report}))
 }
 
 fn scale(options: &Options) -> anyhow::Result<Value> {
@@ -290,6 +385,19 @@ fn scale(options: &Options) -> anyhow::Result<Value> {
         .collect::<anyhow::Result<_>>()?;
 
     let moto = Moto::start()?;
+    // A recorder of task definitions, started only for the runs on Config's path.
+    moto.config(
+        "PutConfigurationRecorder",
+        json!({"ConfigurationRecorder": {
+            "name": "default",
+            "roleARN": format!("arn:aws:iam::{OWN_ACCOUNT}:role/aws-config"),
+            "recordingGroup": {"allSupported": false, "resourceTypes": ["AWS::ECS::TaskDefinition"]},
+        }}),
+    )?;
+    moto.config(
+        "PutDeliveryChannel",
+        json!({"DeliveryChannel": {"name": "default", "s3BucketName": "config-bucket"}}),
+    )?;
     let mut registered = 0;
     let mut rows = Vec::new();
     for size in sizes {
@@ -302,28 +410,38 @@ fn scale(options: &Options) -> anyhow::Result<Value> {
             );
             registered = size;
         }
-        moto.reset_calls()?;
-        let token = format!("scale-{size}");
-        moto.control_post(
-            "tokens",
-            json!({"resultToken": token, "configRuleName": RULE}),
-        )?;
-        let lambda = Lambda::start_binary(&rust, FUNCTION, &moto.url, &[])?;
-        let took = invoke(&lambda, &event(&token), registered, "rust")?;
-        let calls = calls_by_action(&moto)?;
-        let rss = lambda.peak_rss_kib().unwrap_or(0);
-        eprintln!(
-            "bench_lambda: periodic run over {registered} families: {:.2} s, {} calls, peak RSS {rss} KiB",
-            took.as_secs_f64(),
-            calls.values().sum::<usize>()
-        );
-        rows.push(json!({
-            "families": registered,
-            "wall_ms": millis(took),
-            "init_ms": lambda.init_time().map(millis),
-            "peak_rss_kib": rss,
-            "calls": calls,
-        }));
+        for path in ["ecs", "config"] {
+            let recorder = if path == "config" {
+                "StartConfigurationRecorder"
+            } else {
+                "StopConfigurationRecorder"
+            };
+            moto.config(recorder, json!({"ConfigurationRecorderName": "default"}))?;
+            moto.reset_calls()?;
+            let token = format!("scale-{path}-{size}");
+            moto.control_post(
+                "tokens",
+                json!({"resultToken": token, "configRuleName": RULE}),
+            )?;
+            let lambda = Lambda::start_binary(&rust, FUNCTION, &moto.url, &[])?;
+            let took = invoke(&lambda, &event(&token), registered, "rust")?;
+            let calls = calls_by_action(&moto)?;
+            let rss = lambda.peak_rss_kib().unwrap_or(0);
+            eprintln!(
+                "bench_lambda: periodic run over {registered} families ({path} path): {:.2} s, {} calls, peak RSS {rss} KiB",
+                took.as_secs_f64(),
+                calls.values().sum::<usize>()
+            );
+            rows.push(json!({
+                "path": path,
+                "families": registered,
+                "revisions": registered,
+                "wall_ms": millis(took),
+                "init_ms": lambda.init_time().map(millis),
+                "peak_rss_kib": rss,
+                "calls": calls,
+            }));
+        }
     }
     Ok(json!({"rows": rows}))
 }

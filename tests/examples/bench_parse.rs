@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! bench_parse
+//! bench_parse files DIR
 //! ```
 //!
 //! Each input is measured at a size `n` and at `FACTOR · n`, the fastest of several interleaved
@@ -23,6 +24,19 @@ const FACTOR: usize = 16;
 const BOUND: f64 = 5.0;
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [mode, dir] = args.as_slice() {
+        if mode == "files" {
+            match bare_parse(std::path::Path::new(dir)) {
+                Ok(report) => println!("{report}"),
+                Err(e) => {
+                    eprintln!("bench_parse: error: {e}");
+                    std::process::exit(1);
+                }
+            }
+            return;
+        }
+    }
     let rows: Vec<Value> = [
         many_containers(),
         huge_strings_and_wide_objects(),
@@ -37,6 +51,50 @@ fn main() {
         "{}",
         json!({"factor": FACTOR, "bound": BOUND, "rows": rows})
     );
+}
+
+/// `files DIR`: the floor under `ecs-harden check DIR`. Reads every file of the directory and
+/// parses it with serde_json into a `Value`, nothing else, on as many threads as the machine
+/// has cores (as `check` does), and prints how many files and bytes it read.
+fn bare_parse(dir: &std::path::Path) -> Result<Value, String> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    files.sort();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let totals: Vec<Result<(usize, usize), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|worker| {
+                let files = &files;
+                scope.spawn(move || {
+                    let (mut count, mut bytes) = (0, 0);
+                    for file in files.iter().skip(worker).step_by(threads) {
+                        let text = std::fs::read(file)
+                            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                        let value: Value = serde_json::from_slice(&text)
+                            .map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+                        std::hint::black_box(value);
+                        count += 1;
+                        bytes += text.len();
+                    }
+                    Ok((count, bytes))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".into())))
+            .collect()
+    });
+    let (mut count, mut bytes) = (0, 0);
+    for total in totals {
+        let (c, b) = total?;
+        count += c;
+        bytes += b;
+    }
+    Ok(json!({"files": count, "bytes": bytes, "threads": threads}))
 }
 
 /// Fastest of `runs` interleaved runs of each input.

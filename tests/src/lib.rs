@@ -2,6 +2,7 @@
 //! on 127.0.0.1 as the AWS endpoint, and the real Lambda binaries driven through
 //! [`runtime_api::RuntimeApi`]. Used by the tests in `tests/tests/` and by `cargo xtask demo`.
 
+pub mod canned;
 pub mod fault_proxy;
 pub mod http;
 pub mod runtime_api;
@@ -534,6 +535,21 @@ impl Lambda {
     /// Log lines so far (stdout and stderr).
     pub fn logs(&self) -> Vec<String> {
         self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// CPU time (user + system) the process has used so far, as the scheduler counts it in
+    /// nanoseconds: the first field of `/proc/<pid>/task/<tid>/schedstat` summed over its
+    /// threads (the tick-counted `utime` and `stime` of `/proc/<pid>/stat` are 10 ms coarse).
+    /// With the number of threads, so that a caller can see none came and went.
+    pub fn cpu_time(&self) -> Option<(Duration, usize)> {
+        let mut nanos = 0u64;
+        let mut threads = 0;
+        for task in std::fs::read_dir(format!("/proc/{}/task", self.child.id())).ok()? {
+            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+            nanos += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+            threads += 1;
+        }
+        Some((Duration::from_nanos(nanos), threads))
     }
 
     /// Peak resident memory of the process so far, in KiB (Linux `VmHWM`).

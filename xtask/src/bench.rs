@@ -17,11 +17,16 @@
 //!   (`bench/python/ecs4_handler.py`), and periodic runs over 10 … 5,000 families.
 //! - `linear`: every parser and the Config event decoder on inputs of two sizes; the time ratio
 //!   shows linear growth.
+//! - `evaluate`: the criterion bench of evaluating every control against parsing the document.
+//! - `build`: the time `cargo xtask build-lambdas` takes from a clean target directory, and the
+//!   ways of building tried before, with the zips' sizes.
 //!
 //! This file runs them in order and writes the report.
 
+mod build;
 mod completeness;
 mod corpus;
+mod evaluate;
 mod lambda;
 mod linear;
 mod throughput;
@@ -35,67 +40,132 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use serde_json::Value;
 
+use crate::flags::{self, BenchSection};
 use crate::{project_root, setup, target_dir};
 
 const GUARD_RULES: &str = "bench/guard/ecs-harden.guard";
 const LAMBDA_CRATE: &str = "ecs-4-containers-not-privileged";
 
-pub fn run() -> anyhow::Result<()> {
+pub fn run(args: &flags::Bench) -> anyhow::Result<()> {
     let started = Instant::now();
+    let measured = |section: BenchSection| args.only.is_empty() || args.only.contains(&section);
     let fixtures = project_root().join("tests/fixtures");
     setup()?;
     let tools = tools::Tools::install()?;
     let machine = tools::machine()?;
     let versions = tools.versions()?;
-
     let work = target_dir()?.join("bench");
-    println!(
-        "==> corpus: {} task definitions from the fixtures",
-        corpus::SIZE
-    );
-    let corpus = corpus::generate(&fixtures, &work.join("corpus"))?;
-    println!(
-        "==> corpus: {} files in each form, {} containers",
-        corpus.files, corpus.containers
-    );
 
-    let throughput = throughput::measure(&tools, &work)?;
-    let completeness = completeness::measure(&tools, &fixtures, &work)?;
-    let agreement = completeness::agreement(&work.join("out"), &completeness)?;
-    let lambda = lambda::measure(&tools, &work)?;
-    let linear = linear::measure(&tools)?;
+    let mut sections = Vec::new();
+    let mut linear_bound = Ok(());
+    if measured(BenchSection::Cli) {
+        println!(
+            "==> corpus: {} task definitions from the fixtures",
+            corpus::SIZE
+        );
+        let corpus = corpus::generate(&fixtures, &work.join("corpus"))?;
+        println!(
+            "==> corpus: {} files in each form, {} containers",
+            corpus.files, corpus.containers
+        );
+        let throughput = throughput::measure(&tools, &work)?;
+        let completeness = completeness::measure(&tools, &fixtures, &work)?;
+        let agreement = completeness::agreement(&work.join("out"), &completeness)?;
+        let mut md = String::new();
+        throughput::section(&mut md, &corpus, &throughput);
+        sections.push((1, md));
+        let mut md = String::new();
+        completeness.section(&mut md);
+        completeness::agreement_section(&mut md, corpus.files, &agreement);
+        sections.push((2, md));
+    }
+    if measured(BenchSection::Lambda) {
+        let lambda = lambda::measure(&tools, &work)?;
+        let mut md = String::new();
+        lambda.cold_section(&mut md);
+        sections.push((3, md));
+        let mut md = String::new();
+        lambda.scale_section(&mut md);
+        sections.push((4, md));
+    }
+    if measured(BenchSection::Linear) {
+        let linear = linear::measure(&tools)?;
+        let mut md = String::new();
+        linear.section(&mut md);
+        sections.push((5, md));
+        linear_bound = linear.within_bound();
+    }
+    if measured(BenchSection::Evaluate) {
+        let mut md = String::new();
+        evaluate::measure()?.section(&mut md);
+        sections.push((6, md));
+    }
+    if measured(BenchSection::Build) {
+        let mut md = String::new();
+        build::measure()?.section(&mut md);
+        sections.push((7, md));
+    }
 
+    let fresh: Vec<String> = sections.iter().map(|(n, _)| n.to_string()).collect();
     let mut md = String::new();
     let _ = writeln!(
         md,
         "# Benchmarks\n\n\
-         Written by `cargo xtask bench` (about {:.0} minutes on the machine below), which installs the \
-         other tools pinned, generates the inputs, runs everything side by side in one invocation \
-         and rewrites this file. The figures depend on the machine and its load: rerun it to \
-         compare on yours. Inputs and scripts: `bench/` (Guard rules, the Python handler, the \
-         pinned requirements), the jobs in `xtask/src/bench/`, the Lambda measurements in \
-         `tests/examples/bench_lambda.rs`, the parser measurements in \
-         `tests/examples/bench_parse.rs`.\n",
-        started.elapsed().as_secs_f64() / 60.0
+         Written by `cargo xtask bench`, which installs the other tools pinned, generates the \
+         inputs, runs everything side by side and rewrites this file. The figures depend on the \
+         machine and its load: rerun it to compare on yours. Inputs and scripts: `bench/` (Guard \
+         rules, the Python handler, the pinned requirements), the jobs in `xtask/src/bench/`, the \
+         Lambda measurements in `tests/examples/bench_lambda.rs`, the parser measurements in \
+         `tests/examples/bench_parse.rs`. `cargo xtask bench --only SECTION..` measures some \
+         sections and keeps the others as an earlier run wrote them.\n\n\
+         The last run measured section(s) {} in {:.0} minutes on the machine below{}.\n",
+        fresh.join(", "),
+        started.elapsed().as_secs_f64() / 60.0,
+        if fresh.len() == SECTIONS {
+            ""
+        } else {
+            "; the other sections are from an earlier run"
+        }
     );
     md.push_str("## Machine and versions\n\n| | |\n|---|---|\n");
     for (key, value) in machine.iter().chain(&versions) {
         let _ = writeln!(md, "| {key} | {value} |");
     }
-    throughput::section(&mut md, &corpus, &throughput);
-    completeness.section(&mut md);
-    completeness::agreement_section(&mut md, corpus.files, &agreement);
-    lambda.cold_section(&mut md);
-    lambda.scale_section(&mut md);
-    linear.section(&mut md);
-
+    // Read last, so that two runs measuring different sections keep each other's.
     let path = project_root().join("docs/benchmarks.md");
+    let previous = std::fs::read_to_string(&path).unwrap_or_default();
+    for number in 1..=SECTIONS {
+        match sections.iter().find(|(n, _)| *n == number) {
+            Some((_, text)) => md.push_str(text),
+            None => md.push_str(&kept_section(&previous, number)),
+        }
+    }
+
     std::fs::write(&path, md).with_context(|| format!("cannot write {}", path.display()))?;
     println!(
-        "xtask bench: wrote docs/benchmarks.md in {:.0}s",
+        "xtask bench: wrote docs/benchmarks.md (section(s) {} measured) in {:.0}s",
+        fresh.join(", "),
         started.elapsed().as_secs_f64()
     );
-    linear.within_bound()
+    linear_bound
+}
+
+/// The numbered sections of docs/benchmarks.md.
+const SECTIONS: usize = 7;
+
+/// Section `number` of the file an earlier run wrote (from its `## <number>.` heading to the
+/// next `## ` heading), or a line saying how to measure it when the file has none.
+fn kept_section(previous: &str, number: usize) -> String {
+    let heading = format!("\n## {number}. ");
+    let Some(start) = previous.find(&heading) else {
+        return format!(
+            "\n## {number}. Not measured yet\n\nRun `cargo xtask bench` (every section) to \
+             write this section.\n"
+        );
+    };
+    let rest = &previous[start..];
+    let end = rest[1..].find("\n## ").map_or(rest.len(), |i| i + 1);
+    rest[..end].to_string()
 }
 
 /// Runs a command whose stdout is one JSON document (its stderr is the progress shown).

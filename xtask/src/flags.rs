@@ -49,12 +49,14 @@ pub enum Task {
     NewControl(NewControl),
     /// Release zips of the Lambdas, reproducible, in lambda-zips/<arch>/ of the target directory.
     ///
-    /// Built with cargo-lambda (installed into .venv); byte-for-byte the same zip for the same
-    /// sources.
+    /// Built with cargo-lambda (installed into .venv), every crate in one cargo invocation;
+    /// byte-for-byte the same zip for the same sources, from any checkout path.
     BuildLambdas(BuildLambdas),
-    /// ECS.4's arm64 zip built twice and run under qemu-aarch64 (part of `cargo xtask test`).
+    /// ECS.4's arm64 zip built from two checkouts and run under qemu-aarch64 (part of `cargo
+    /// xtask test`).
     ///
-    /// The two zips must be identical, and the Lambda must answer a periodic event against the
+    /// The zips built from this checkout and from a copy at another path must be identical and
+    /// hold no path of the machine, and the Lambda must answer a periodic event against the
     /// local endpoint.
     LambdaSmoke,
     /// `ecs-harden doctor`, build-lambdas, then `cdk deploy --all` from cdk/ (docs/deploy.md).
@@ -65,9 +67,10 @@ pub enum Task {
     Deploy(Deploy),
     /// Rewrites docs/benchmarks.md; not part of `cargo xtask test`.
     ///
-    /// ecs-harden next to cfn-guard, checkov and a boto3 Lambda, periodic runs at scale, and
-    /// how parsing time grows with input size. Installs the other tools pinned.
-    Bench,
+    /// ecs-harden next to cfn-guard, checkov and a boto3 Lambda, periodic runs at scale, how
+    /// parsing time grows with input size, evaluating against parsing and the Lambda build
+    /// time. Installs the other tools pinned.
+    Bench(Bench),
 }
 
 #[derive(Args)]
@@ -85,8 +88,8 @@ pub struct BuildLambdas {
     /// The architecture the Lambdas run on.
     #[arg(long, value_enum, default_value_t = Arch::Arm64)]
     pub arch: Arch,
-    /// Only these controls' Lambdas (ids such as ECS.4); every control's and the gate's by
-    /// default.
+    /// Only these controls' Lambdas (ids such as ECS.4); every control's, the gate's and the
+    /// findings Lambda's by default.
     #[arg(long = "control", value_name = "ID", num_args = 1..)]
     pub controls: Vec<String>,
 }
@@ -99,6 +102,29 @@ pub struct Deploy {
     /// Deploy without running `ecs-harden doctor` first.
     #[arg(long)]
     pub skip_doctor: bool,
+}
+
+#[derive(Args)]
+pub struct Bench {
+    /// Measure only these sections; the file keeps the others as the previous run wrote them
+    /// (its header names the sections this run measured). Every section by default.
+    #[arg(long = "only", value_enum, value_name = "SECTION", num_args = 1..)]
+    pub only: Vec<BenchSection>,
+}
+
+/// The parts of `cargo xtask bench`, by the sections of docs/benchmarks.md they write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchSection {
+    /// 1 and 2: the CLI's throughput against cfn-guard and checkov, and completeness.
+    Cli,
+    /// 3 and 4: the rule Lambda's cold start against boto3, and periodic runs at scale.
+    Lambda,
+    /// 5: parsing time against input size.
+    Linear,
+    /// 6: evaluating every control against parsing the document.
+    Evaluate,
+    /// 7: building the Lambda zips.
+    Build,
 }
 
 /// The architectures Lambda runs.

@@ -1,7 +1,8 @@
 //! `cargo xtask build-lambdas [--arch arm64|x86_64] [--control ID..]`: release builds of the
-//! Lambdas with cargo-lambda (Zig as the cross linker), packaged as byte-for-byte reproducible
-//! zips (fixed timestamps, one `bootstrap` entry, fixed compression) in `lambda-zips/<arch>/` of
-//! the target directory.
+//! Lambdas with cargo-lambda (Zig as the cross linker), every crate in one cargo invocation,
+//! packaged as byte-for-byte reproducible zips (fixed timestamps, one `bootstrap` entry, fixed
+//! compression) in `lambda-zips/<arch>/` of the target directory. Paths of the machine are
+//! remapped (`--remap-path-prefix`), so the zips are the same from any checkout.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,8 @@ pub fn zip_dir(arch: Arch) -> anyhow::Result<PathBuf> {
 
 /// The gate Lambda's crate (`rules/gate`).
 pub const GATE_CRATE: &str = "gate";
+/// The findings Lambda's crate (`rules/findings`).
+pub const FINDINGS_CRATE: &str = "findings";
 
 /// The pinned cargo-lambda, installed into the project's venv (it brings Zig).
 const CARGO_LAMBDA: &str = "cargo-lambda==1.9.2";
@@ -112,83 +115,176 @@ pub fn run(args: &flags::BuildLambdas) -> anyhow::Result<()> {
         crates.push(control.crate_name());
     }
     if crates.is_empty() {
-        // Everything: one Lambda per control, plus the gate.
-        crates = CATALOGUE.iter().map(|c| c.crate_name()).collect();
-        crates.push(GATE_CRATE.to_string());
+        crates = every_crate();
     }
     build(args.arch, &crates)
 }
 
-/// Builds and zips the given crates, printing a progress line per crate and a size table.
+/// Every Lambda crate: one per control, the gate and the findings Lambda.
+pub fn every_crate() -> Vec<String> {
+    let mut crates: Vec<String> = CATALOGUE.iter().map(|c| c.crate_name()).collect();
+    crates.push(GATE_CRATE.to_string());
+    crates.push(FINDINGS_CRATE.to_string());
+    crates
+}
+
+/// One Lambda's zip.
+pub struct Zipped {
+    pub name: String,
+    pub zip: PathBuf,
+    pub zip_bytes: u64,
+    pub binary_bytes: u64,
+}
+
+/// The release profile of `Cargo.toml` as the Lambdas are built: no LTO across crates and 16
+/// codegen units (opt-level "s" and stripped symbols as in `Cargo.toml`). With fat LTO each of
+/// the binaries optimised the whole AWS SDK again at its link; without it, one build compiles
+/// every dependency once and each binary is a plain link (docs/benchmarks.md, section 7).
+pub const LAMBDA_PROFILE: &[(&str, &str)] = &[
+    ("CARGO_PROFILE_RELEASE_LTO", "false"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+];
+
+/// How to build: [`LAMBDA_PROFILE`] unless overridden (`CARGO_PROFILE_RELEASE_*` variables),
+/// every crate in one cargo invocation or one invocation per crate.
+#[derive(Clone, Copy, Default)]
+pub struct Build<'a> {
+    pub profile: &'a [(&'a str, &'a str)],
+    pub one_crate_at_a_time: bool,
+    /// The checkout to build from (the workspace this xtask belongs to by default).
+    pub checkout: Option<&'a Path>,
+}
+
+/// Builds and zips the given crates in the workspace's target directory, with a size table.
 pub fn build(arch: Arch, crates: &[String]) -> anyhow::Result<()> {
-    toolchain(arch)?;
     let started = Instant::now();
+    let zips = build_in(&target_dir()?, arch, crates, Build::default())?;
+    println!("\n{:<48} {:>12} {:>12}", "LAMBDA", "ZIP (bytes)", "BINARY");
+    for z in &zips {
+        println!("{:<48} {:>12} {:>12}", z.name, z.zip_bytes, z.binary_bytes);
+    }
+    println!(
+        "\n{} zips in {} ({}), {:.0}s",
+        zips.len(),
+        shown(&zip_dir(arch)?),
+        arch.name(),
+        started.elapsed().as_secs_f64()
+    );
+    let over: Vec<String> = zips
+        .iter()
+        .filter(|z| z.zip_bytes > MAX_ZIP_BYTES)
+        .map(|z| format!("{} ({} bytes)", z.name, z.zip_bytes))
+        .collect();
+    if !over.is_empty() {
+        bail!(
+            "zips over the {} MB budget: {}",
+            MAX_ZIP_BYTES / 1_000_000,
+            over.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The largest zip a Lambda may have (docs/benchmarks.md shows the sizes).
+pub const MAX_ZIP_BYTES: u64 = 3_000_000;
+
+/// `--remap-path-prefix` for everything of this machine a binary could carry: sources in the
+/// cargo home (panic locations of dependencies) and the target directory (sources build
+/// scripts generate under `OUT_DIR`; with the default target directory this is where the
+/// checkout's own path would appear). The workspace's own crates are compiled from paths
+/// relative to the workspace root, as cargo passes them, so they carry no absolute path.
+/// The target directory comes last: rustc applies the last prefix that matches.
+fn remapped_paths(target: &Path) -> Vec<String> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let mut flags = Vec::new();
+    if let Some(home) = cargo_home {
+        flags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
+    }
+    flags.push(format!("--remap-path-prefix={}=/target", target.display()));
+    flags
+}
+
+/// Builds and zips `crates` with the target directory `target` (`lambda-zips/<arch>/` in it).
+/// One cargo-lambda invocation builds every crate: cargo compiles each dependency once and
+/// links the binaries side by side.
+pub fn build_in(
+    target: &Path,
+    arch: Arch,
+    crates: &[String],
+    how: Build<'_>,
+) -> anyhow::Result<Vec<Zipped>> {
+    toolchain(arch)?;
     let path = format!(
         "{}:{}",
         venv_bin().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut sizes = Vec::new();
-    for (index, name) in crates.iter().enumerate() {
-        let crate_started = Instant::now();
+    let rustflags = format!(
+        "build.rustflags=[{}]",
+        remapped_paths(target)
+            .iter()
+            .map(|flag| format!("{flag:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let batches: Vec<&[String]> = if how.one_crate_at_a_time {
+        crates.chunks(1).collect()
+    } else {
+        vec![crates]
+    };
+    for batch in batches {
         println!(
-            "[{}/{}] {name}: building ({})",
-            index + 1,
-            crates.len(),
-            arch.name()
+            "==> cargo lambda build --release {} ({} crate(s): {})",
+            arch.flag(),
+            batch.len(),
+            batch.join(", ")
         );
-        let status = Command::new(venv_bin().join("cargo-lambda"))
-            .current_dir(project_root())
+        let mut command = Command::new(venv_bin().join("cargo-lambda"));
+        command
+            .current_dir(how.checkout.map_or_else(project_root, Path::to_path_buf))
             .env("PATH", &path)
+            .env("CARGO_TARGET_DIR", target)
+            .envs(LAMBDA_PROFILE.iter().copied())
+            .envs(how.profile.iter().copied())
             .args([
                 "lambda",
                 "build",
                 "--release",
                 arch.flag(),
-                "--package",
-                name,
-            ])
-            .status()
-            .context("cannot run cargo-lambda")?;
-        if !status.success() {
-            bail!("cargo lambda build of {name} failed ({status})");
+                "--config",
+                &rustflags,
+            ]);
+        for name in batch {
+            command.args(["--package", name]);
         }
+        let status = command.status().context("cannot run cargo-lambda")?;
+        if !status.success() {
+            bail!(
+                "cargo lambda build of {} failed ({status})",
+                batch.join(", ")
+            );
+        }
+    }
+    let mut zips = Vec::new();
+    for name in crates {
         // cargo-lambda leaves each function's executable as lambda/<bin>/bootstrap in the
         // target directory.
-        let binary = target_dir()?.join("lambda").join(name).join("bootstrap");
-        let zip = zip_dir(arch)?.join(format!("{name}.zip"));
-        let size = reproducible_zip(&binary, &zip)?;
-        let binary_size = std::fs::metadata(&binary)?.len();
-        println!(
-            "[{}/{}] {name}: {} ({:.1} MB zipped, {:.1} MB binary) in {:.0}s",
-            index + 1,
-            crates.len(),
-            shown(&zip),
-            size as f64 / 1e6,
-            binary_size as f64 / 1e6,
-            crate_started.elapsed().as_secs_f64()
-        );
-        sizes.push((name.clone(), size, binary_size));
+        let binary = target.join("lambda").join(name).join("bootstrap");
+        let zip = target
+            .join("lambda-zips")
+            .join(arch.name())
+            .join(format!("{name}.zip"));
+        let zip_bytes = reproducible_zip(&binary, &zip)?;
+        zips.push(Zipped {
+            name: name.clone(),
+            zip,
+            zip_bytes,
+            binary_bytes: std::fs::metadata(&binary)?.len(),
+        });
     }
-    println!("\n{:<48} {:>12} {:>12}", "LAMBDA", "ZIP (bytes)", "BINARY");
-    for (name, size, binary) in &sizes {
-        println!("{name:<48} {size:>12} {binary:>12}");
-    }
-    println!(
-        "\n{} zips in {} ({}), {:.0}s",
-        sizes.len(),
-        shown(&zip_dir(arch)?),
-        arch.name(),
-        started.elapsed().as_secs_f64()
-    );
-    let over: Vec<_> = sizes
-        .iter()
-        .filter(|(_, size, _)| *size > 4_000_000)
-        .collect();
-    if !over.is_empty() {
-        bail!("zips over the 4 MB budget: {over:?}");
-    }
-    Ok(())
+    Ok(zips)
 }
 
 fn unzip_bootstrap(zip_path: &Path, out: &Path) -> anyhow::Result<()> {
@@ -207,36 +303,61 @@ fn unzip_bootstrap(zip_path: &Path, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Part of `cargo xtask test`: ECS.4's arm64 zip built twice gives identical bytes, and its
-/// `bootstrap` answers a real periodic event under qemu-aarch64 against the local endpoint.
+/// Part of `cargo xtask test`: ECS.4's arm64 zip built from this checkout and from a copy of it
+/// at another path gives identical bytes, its `bootstrap` carries no path of this machine, and
+/// it answers a real periodic event under qemu-aarch64 against the local endpoint.
+///
+/// The copy builds into the same target directory, so cargo reuses every dependency and only
+/// compiles the workspace's crates again (from the other path) and links: one control's zip,
+/// not a second build of everything.
 pub fn packaging_test() -> anyhow::Result<()> {
     use ecs_harden_e2e::{scheduled_event, Lambda, Moto, Reply, OWN_ACCOUNT};
     use serde_json::json;
 
     let control = catalogue::find("ECS.4").context("ECS.4 is in the catalogue")?;
     let name = control.crate_name();
-    let zip = zip_dir(Arch::Arm64)?.join(format!("{name}.zip"));
-    build(Arch::Arm64, std::slice::from_ref(&name))?;
-    let first = std::fs::read(&zip)?;
-    // Force cargo to compile and link the crate again before the second build.
-    let main = project_root().join("rules").join(&name).join("src/main.rs");
-    std::fs::File::options()
-        .write(true)
-        .open(&main)?
-        .set_modified(std::time::SystemTime::now())?;
-    build(Arch::Arm64, std::slice::from_ref(&name))?;
-    let second = std::fs::read(&zip)?;
-    if first != second {
+    let target = target_dir()?;
+    let crates = std::slice::from_ref(&name);
+    let first = build_in(&target, Arch::Arm64, crates, Build::default())?;
+    let zip = first
+        .first()
+        .map(|z| z.zip.clone())
+        .context("the build made no zip")?;
+    let here = std::fs::read(&zip)?;
+
+    let elsewhere = target.join("lambda-smoke").join("another-checkout");
+    copy_checkout(&project_root(), &elsewhere)?;
+    build_in(
+        &target,
+        Arch::Arm64,
+        crates,
+        Build {
+            checkout: Some(&elsewhere),
+            ..Build::default()
+        },
+    )?;
+    let there = std::fs::read(&zip)?;
+    if here != there {
         bail!(
-            "two builds of {name} gave different zips ({} and {} bytes)",
-            first.len(),
-            second.len()
+            "{name}.zip differs when built from {} ({} bytes) and from {} ({} bytes): \
+             an absolute path or something else of the checkout reaches the binary",
+            project_root().display(),
+            here.len(),
+            elsewhere.display(),
+            there.len()
         );
     }
     println!(
-        "==> reproducible: two builds of {name}.zip are identical ({} bytes)",
-        first.len()
+        "==> reproducible: {name}.zip built from {} and from {} is identical ({} bytes)",
+        project_root().display(),
+        elsewhere.display(),
+        here.len()
     );
+    let binary = target.join("lambda").join(&name).join("bootstrap");
+    no_machine_paths(
+        &std::fs::read(&binary)?,
+        &[&project_root(), &elsewhere, &target],
+    )?;
 
     let qemu = prerequisites::qemu()?;
     let bootstrap = target_dir()?
@@ -283,5 +404,66 @@ pub fn packaging_test() -> anyhow::Result<()> {
     println!(
         "==> arm64 smoke: {name} under qemu-aarch64 answered {response} (NON_COMPLIANT stored) in {took:?}"
     );
+    Ok(())
+}
+
+/// Copies the files git sees in `checkout` (tracked, and new ones not ignored) to `to`, which
+/// is emptied first.
+fn copy_checkout(checkout: &Path, to: &Path) -> anyhow::Result<()> {
+    if to.exists() {
+        std::fs::remove_dir_all(to).with_context(|| format!("cannot empty {}", to.display()))?;
+    }
+    let listed = Command::new("git")
+        .current_dir(checkout)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .output()
+        .context("git is needed to list the checkout's files")?;
+    if !listed.status.success() {
+        bail!("git ls-files failed in {}", checkout.display());
+    }
+    for file in listed.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
+        let relative =
+            Path::new(std::str::from_utf8(file).context("a file name that is not UTF-8")?);
+        let source = checkout.join(relative);
+        // A file deleted in the work tree but still in the index.
+        if !source.is_file() {
+            continue;
+        }
+        let destination = to.join(relative);
+        if let Some(parent) = destination.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(&source, &destination).with_context(|| {
+            format!(
+                "cannot copy {} to {}",
+                source.display(),
+                destination.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Fails when `binary` holds one of `paths` or the cargo home, which `--remap-path-prefix`
+/// should have replaced.
+fn no_machine_paths(binary: &[u8], paths: &[&Path]) -> anyhow::Result<()> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    for path in paths.iter().copied().chain(cargo_home.as_deref()) {
+        let needle = path.display().to_string();
+        if binary
+            .windows(needle.len())
+            .any(|window| window == needle.as_bytes())
+        {
+            bail!("the bootstrap holds the path {needle}: it depends on where it was built");
+        }
+    }
     Ok(())
 }

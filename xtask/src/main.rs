@@ -44,7 +44,7 @@ fn run(task: Task) -> anyhow::Result<()> {
         Task::BuildLambdas(args) => lambdas::run(&args),
         Task::LambdaSmoke => lambdas::packaging_test(),
         Task::Deploy(args) => deploy(&args),
-        Task::Bench => bench::run(),
+        Task::Bench(args) => bench::run(&args),
     }
 }
 

@@ -32,6 +32,7 @@ pub struct Corpus {
     pub container_pool: usize,
     pub api_bytes: u64,
     pub cfn_bytes: u64,
+    pub terraform_bytes: u64,
 }
 
 /// Every fixture case: (path relative to the fixtures, the case document).
@@ -53,8 +54,9 @@ pub fn fixture_cases(fixtures: &Path) -> anyhow::Result<Vec<(String, Value)>> {
 
 /// 1,000 task definitions built from the fixtures' active, API-shape task definitions: a task
 /// definition's settings, 1–10 of the fixtures' containers (renamed), extra environment
-/// variables, ports and bind mounts. Each one is written twice: as a
-/// `register-task-definition` document (`api/`) and as a CloudFormation template (`cfn/`).
+/// variables, ports and bind mounts. Each one is written three times: as a
+/// `register-task-definition` document (`api/`), as a CloudFormation template (`cfn/`) and as
+/// the `terraform show -json` output of a plan that creates it (`terraform/`).
 pub fn generate(fixtures: &Path, out: &Path) -> anyhow::Result<Corpus> {
     let mut bases = Vec::new();
     let mut pool = Vec::new();
@@ -104,9 +106,11 @@ pub fn generate(fixtures: &Path, out: &Path) -> anyhow::Result<Corpus> {
     }
 
     let _ = std::fs::remove_dir_all(out);
-    let (api_dir, cfn_dir) = (out.join("api"), out.join("cfn"));
-    std::fs::create_dir_all(&api_dir)?;
-    std::fs::create_dir_all(&cfn_dir)?;
+    let (api_dir, cfn_dir, terraform_dir) =
+        (out.join("api"), out.join("cfn"), out.join("terraform"));
+    for dir in [&api_dir, &cfn_dir, &terraform_dir] {
+        std::fs::create_dir_all(dir)?;
+    }
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut corpus = Corpus {
         files: 0,
@@ -116,6 +120,7 @@ pub fn generate(fixtures: &Path, out: &Path) -> anyhow::Result<Corpus> {
         container_pool: pool.len(),
         api_bytes: 0,
         cfn_bytes: 0,
+        terraform_bytes: 0,
     };
     for i in 0..SIZE {
         let mut td = bases[rng.below(bases.len())].clone();
@@ -177,13 +182,16 @@ pub fn generate(fixtures: &Path, out: &Path) -> anyhow::Result<Corpus> {
             "Resources": {"TaskDefinition": {"Type": "AWS::ECS::TaskDefinition", "Properties": cloudformation(&td)}},
         });
         let cfn = serde_json::to_string_pretty(&template)?;
+        let terraform = serde_json::to_string_pretty(&terraform_plan(i, &td))?;
         std::fs::write(api_dir.join(format!("td-{i:04}.json")), &api)?;
         std::fs::write(cfn_dir.join(format!("td-{i:04}.json")), &cfn)?;
+        std::fs::write(terraform_dir.join(format!("td-{i:04}.json")), &terraform)?;
         corpus.files += 1;
         corpus.containers += count;
         *corpus.containers_histogram.entry(count).or_default() += 1;
         corpus.api_bytes += api.len() as u64;
         corpus.cfn_bytes += cfn.len() as u64;
+        corpus.terraform_bytes += terraform.len() as u64;
     }
     Ok(corpus)
 }
@@ -221,4 +229,141 @@ fn cloudformation_key(key: &str) -> String {
                 .unwrap_or_default()
         }
     }
+}
+
+/// `terraform show -json` of a plan that creates the task definition with the `aws` provider's
+/// `aws_ecs_task_definition`: the resource in `planned_values` and in `resource_changes`, as
+/// Terraform 1.x writes both.
+fn terraform_plan(index: usize, td: &Value) -> Value {
+    let address = format!("aws_ecs_task_definition.td_{index:04}");
+    let values = terraform_values(td);
+    json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "planned_values": {"root_module": {"resources": [{
+            "address": address,
+            "mode": "managed",
+            "type": "aws_ecs_task_definition",
+            "name": format!("td_{index:04}"),
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "schema_version": 1,
+            "values": values,
+            "sensitive_values": {},
+        }]}},
+        "resource_changes": [{
+            "address": address,
+            "mode": "managed",
+            "type": "aws_ecs_task_definition",
+            "name": format!("td_{index:04}"),
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": ["create"], "before": null, "after": values, "after_unknown": {"arn": true, "revision": true}},
+        }],
+    })
+}
+
+/// A task definition's ECS API fields as the `aws` provider's attributes: snake_case names,
+/// `container_definitions` a JSON string (the containers as ECS takes them), blocks it allows
+/// once as lists of one, `volume` blocks with `host_path`, tags as a map.
+fn terraform_values(td: &Value) -> Value {
+    let mut out = Map::new();
+    let Some(object) = td.as_object() else {
+        return Value::Object(out);
+    };
+    for (key, value) in object {
+        match key.as_str() {
+            "containerDefinitions" => {
+                out.insert("container_definitions".into(), json!(value.to_string()));
+            }
+            "volumes" => {
+                let volumes: Vec<Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(terraform_volume)
+                    .collect();
+                out.insert("volume".into(), json!(volumes));
+            }
+            "tags" => {
+                let tags: Map<String, Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|tag| {
+                        Some((tag["key"].as_str()?.to_string(), tag["value"].clone()))
+                    })
+                    .collect();
+                out.insert("tags".into(), Value::Object(tags.clone()));
+                out.insert("tags_all".into(), Value::Object(tags));
+            }
+            _ => {
+                out.insert(snake(key), terraform_block(key, value));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// A `volume` block: the host's path as `host_path`, the EFS and Docker settings as blocks.
+fn terraform_volume(volume: &Value) -> Value {
+    let mut out = Map::new();
+    for (key, value) in volume.as_object().into_iter().flatten() {
+        match key.as_str() {
+            "host" => {
+                if let Some(path) = value.get("sourcePath") {
+                    out.insert("host_path".into(), path.clone());
+                }
+            }
+            _ => {
+                out.insert(snake(key), terraform_block(key, value));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Objects become blocks (a list of one) with snake_case members; maps of the user's own keys
+/// stay as they are.
+fn terraform_block(key: &str, value: &Value) -> Value {
+    match value {
+        Value::Object(map)
+            if matches!(key, "options" | "dockerLabels" | "driverOpts" | "labels") =>
+        {
+            Value::Object(map.clone())
+        }
+        Value::Object(map) => json!([Value::Object(
+            map.iter()
+                .map(|(k, v)| (snake(k), terraform_block(k, v)))
+                .collect::<Map<String, Value>>()
+        )]),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| match item {
+                    Value::Object(map) => Value::Object(
+                        map.iter()
+                            .map(|(k, v)| (snake(k), terraform_block(k, v)))
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `executionRoleArn` → `execution_role_arn`.
+fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

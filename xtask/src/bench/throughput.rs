@@ -17,6 +17,8 @@ use super::{median, read_json, GUARD_RULES};
 use crate::project_root;
 
 const RUNS: usize = 5;
+/// The floor under `check`: `bench_parse files DIR`.
+const BARE_PARSE: &str = "bare parse (read + serde_json)";
 /// cfn-guard and checkov need half a minute to a minute and more per pass over the corpus.
 const SLOW_TOOL_RUNS: usize = 3;
 
@@ -90,6 +92,7 @@ pub fn measure(tools: &Tools, work: &Path) -> anyhow::Result<Vec<Timing>> {
     std::fs::create_dir_all(&out)?;
     let api = work.join("corpus/api");
     let cfn = work.join("corpus/cfn");
+    let terraform = work.join("corpus/terraform");
     let mut timings = Vec::new();
 
     println!(
@@ -97,7 +100,11 @@ pub fn measure(tools: &Tools, work: &Path) -> anyhow::Result<Vec<Timing>> {
         corpus::SIZE
     );
     let mut ecs_harden_counts = Vec::new();
-    for (input, dir) in [("ECS API JSON", &api), ("CloudFormation JSON", &cfn)] {
+    for (input, dir) in [
+        ("ECS API JSON", &api),
+        ("CloudFormation JSON", &cfn),
+        ("Terraform plan JSON", &terraform),
+    ] {
         let report = out.join(format!("ecs-harden-{}.json", dir_name(dir)));
         let seconds = time_runs(
             &format!("ecs-harden check ({input})"),
@@ -122,19 +129,44 @@ pub fn measure(tools: &Tools, work: &Path) -> anyhow::Result<Vec<Timing>> {
             evidence: format!("{files} files, {total} NON_COMPLIANT verdicts"),
         });
     }
-    if ecs_harden_counts.first() != ecs_harden_counts.last() {
-        println!(
-            "    note: verdict counts differ between the two forms: {:?}",
-            ecs_harden_counts
-        );
-    }
-    let same_verdicts = ecs_harden_counts.first() == ecs_harden_counts.last();
-    if let Some(timing) = timings.last_mut() {
-        timing.evidence += if same_verdicts {
-            " (the same per control as on the API form)"
+    // The same task definitions in every form: the verdicts per control must agree.
+    for (timing, counts) in timings.iter_mut().zip(&ecs_harden_counts).skip(1) {
+        if Some(counts) == ecs_harden_counts.first() {
+            timing.evidence += " (the same per control as on the API form)";
         } else {
-            " (differs from the API form per control)"
-        };
+            println!(
+                "    note: verdict counts on the {} form differ from the API form: {counts:?} vs {:?}",
+                timing.input,
+                ecs_harden_counts.first()
+            );
+            timing.evidence += " (differs from the API form per control)";
+        }
+    }
+
+    // The floor: the same files read and parsed into serde_json values, nothing else.
+    for (input, dir) in [
+        ("ECS API JSON", &api),
+        ("CloudFormation JSON", &cfn),
+        ("Terraform plan JSON", &terraform),
+    ] {
+        let floor = out.join("bare-parse.json");
+        let seconds = time_runs(&format!("bare parse ({input})"), RUNS, &[0], &floor, || {
+            let mut c = Command::new(&tools.bench_parse);
+            c.arg("files").arg(dir);
+            c
+        })?;
+        let report = read_json(&floor)?;
+        timings.push(Timing {
+            tool: BARE_PARSE,
+            input,
+            seconds,
+            evidence: format!(
+                "{} files, {:.1} MB on {} threads",
+                report["files"],
+                report["bytes"].as_f64().unwrap_or(0.0) / 1e6,
+                report["threads"]
+            ),
+        });
     }
 
     let guard_out = out.join("cfn-guard.json");
@@ -278,43 +310,55 @@ pub fn section(md: &mut String, corpus: &Corpus, timings: &[Timing]) {
         .collect::<Vec<_>>()
         .join(", ");
     let _ = writeln!(
-            md,
-            "\n## 1. Throughput over {} task definitions\n\n\
-             The corpus is generated from the fixture corpus (`tests/fixtures`): the settings of one of {} active \
-             API-shape fixture task definitions, 1–10 containers drawn from the {} containers of \
-             the fixtures (renamed), plus 0–15 environment variables, 0–3 port mappings and 0–2 \
-             bind mounts per container ({} containers in all; files per container count: {histogram}). \
-             Each task definition is written as a `register-task-definition` document ({:.1} MB in \
-             all) and as a CloudFormation template ({:.1} MB). Each tool gets the form it accepts, \
-             all from one process per run over the whole directory, output to a file; the time is \
-             the process's wall time, median of the runs.\n",
-            c.files,
-            c.bases,
-            c.container_pool,
-            c.containers,
-            c.api_bytes as f64 / 1e6,
-            c.cfn_bytes as f64 / 1e6,
-        );
-    md.push_str("| tool | input | median time | files/s | time vs ecs-harden (same input) | runs (s) | what it reported |\n|---|---|---:|---:|---:|---|---|\n");
-    let baseline = timings
-        .iter()
-        .find(|t| t.tool == "ecs-harden check" && t.input == "CloudFormation JSON")
-        .map(|t| median(&t.seconds))
-        .unwrap_or(f64::NAN);
+        md,
+        "\n## 1. Throughput over {} task definitions\n\n\
+         The corpus is generated from the fixture corpus (`tests/fixtures`): the settings of one of {} active \
+         API-shape fixture task definitions, 1–10 containers drawn from the {} containers of \
+         the fixtures (renamed), plus 0–15 environment variables, 0–3 port mappings and 0–2 \
+         bind mounts per container ({} containers in all; files per container count: {histogram}). \
+         Each task definition is written as a `register-task-definition` document ({:.1} MB in \
+         all), as a CloudFormation template ({:.1} MB) and as the `terraform show -json` output of \
+         a plan creating it with `aws_ecs_task_definition` ({:.1} MB). Each tool gets the form it \
+         accepts, all from one process per run over the whole directory, output to a file; the \
+         time is the process's wall time, median of the runs. *Bare parse* is the floor under \
+         `check`: `tests/examples/bench_parse.rs files DIR` reads every file and parses it into a \
+         `serde_json::Value`, nothing else, on as many threads as `check` uses.\n",
+        c.files,
+        c.bases,
+        c.container_pool,
+        c.containers,
+        c.api_bytes as f64 / 1e6,
+        c.cfn_bytes as f64 / 1e6,
+        c.terraform_bytes as f64 / 1e6,
+    );
+    md.push_str("| tool | input | median time | files/s | MB/s | time vs ecs-harden (same input) | runs (s) | what it reported |\n|---|---|---:|---:|---:|---:|---|---|\n");
+    let check_time = |input: &str| {
+        timings
+            .iter()
+            .find(|t| t.tool == "ecs-harden check" && t.input == input)
+            .map(|t| median(&t.seconds))
+            .unwrap_or(f64::NAN)
+    };
+    let bytes = |input: &str| match input {
+        "ECS API JSON" => c.api_bytes,
+        "CloudFormation JSON" => c.cfn_bytes,
+        _ => c.terraform_bytes,
+    } as f64;
     for t in timings {
         let m = median(&t.seconds);
-        let ratio = if t.input == "CloudFormation JSON" {
-            format!("{:.1}×", m / baseline)
+        let ratio = if t.tool == "ecs-harden check" {
+            "–".to_string()
         } else {
-            "–".into()
+            format!("{:.2}×", m / check_time(t.input))
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {:.3} s | {:.0} | {ratio} | {} | {} |",
+            "| {} | {} | {:.3} s | {:.0} | {:.0} | {ratio} | {} | {} |",
             t.tool,
             t.input,
             m,
             corpus.files as f64 / m,
+            bytes(t.input) / 1e6 / m,
             t.seconds
                 .iter()
                 .map(|s| format!("{s:.2}"))
@@ -323,11 +367,26 @@ pub fn section(md: &mut String, corpus: &Corpus, timings: &[Timing]) {
             t.evidence
         );
     }
-    md.push_str(
-        "\nThe ratio is the tool's median time over ecs-harden's on the same CloudFormation \
-             files (1.0× = as fast; 10× = ten times slower). The tools do not check the same \
-             things (section 2): cfn-guard runs the rules in `bench/guard/`, one per control it \
-             can express; checkov runs all of its CloudFormation checks and its secrets \
-             scanner, of which only a few checks concern ECS.\n",
+    let floor: Vec<String> = timings
+        .iter()
+        .filter(|t| t.tool == BARE_PARSE)
+        .map(|t| {
+            format!(
+                "{:.2}× on {}",
+                check_time(t.input) / median(&t.seconds),
+                t.input
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "\nThe ratio is the tool's median time over ecs-harden's on the same files (1.0× = as \
+         fast; 10× = ten times slower; below 1× faster). `ecs-harden check` (walk, read, parse, \
+         evaluate every control, locate failures, write the report) takes {} the time of the \
+         bare parse of the same files. The tools do not check the same things (section 2): \
+         cfn-guard runs the rules in `bench/guard/`, one per control it can express; checkov runs \
+         all of its CloudFormation checks and its secrets scanner, of which only a few checks \
+         concern ECS.",
+        floor.join(", ")
     );
 }

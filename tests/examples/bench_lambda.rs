@@ -208,8 +208,8 @@ fn calls_by_action(moto: &Moto) -> anyhow::Result<BTreeMap<String, usize>> {
 }
 
 /// The answers of the instant endpoint: what moto answers to the calls of one periodic event
-/// over the registered families (the listing, each revision described with its tags, and a
-/// PutEvaluations that fails nothing), recorded once.
+/// over the registered families (the recorders, the listing, each revision described with its
+/// tags, and a PutEvaluations that fails nothing), recorded once.
 fn recorded_answers(moto: &Moto) -> anyhow::Result<Answers> {
     const ECS: &str = "AmazonEC2ContainerServiceV20141113";
     let mut answers = Answers::default();
@@ -243,6 +243,12 @@ fn recorded_answers(moto: &Moto) -> anyhow::Result<Answers> {
     answers.any(
         "StarlingDoveService.PutEvaluations",
         &json!({"FailedEvaluations": []}),
+    );
+    // The Rust handler asks which types the configuration recorder records before choosing
+    // the inventory path; the account has no recorder.
+    answers.any(
+        "StarlingDoveService.DescribeConfigurationRecorders",
+        &moto.config("DescribeConfigurationRecorders", json!({}))?,
     );
     Ok(answers)
 }

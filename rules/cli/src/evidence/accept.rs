@@ -123,6 +123,22 @@ pub fn judge(records: &[&Record], register: Option<&Loaded>) -> Judged {
     let register = &loaded.register;
     let today = loaded.today;
     let mut notes = Vec::new();
+    // A glob that matches no resource the aggregator reports: a typo, or a resource gone.
+    let names: Vec<String> = records
+        .iter()
+        .flat_map(|r| identifiers(&r.resource_type, &r.resource_id))
+        .collect();
+    for entry in register.entries() {
+        for glob in &entry.resources {
+            if !names.iter().any(|name| glob.matches(name)) {
+                notes.push(format!(
+                    "Exception register: {} resources {:?} matches no resource the aggregator reports.",
+                    entry.id,
+                    glob.as_str()
+                ));
+            }
+        }
+    }
     let decisions: Vec<Option<Accepted>> = records
         .iter()
         .map(|record| {
@@ -354,7 +370,30 @@ mod tests {
             judged.decisions[0].as_ref().map(|a| a.id.as_str()),
             Some("EXC-1")
         );
-        assert!(judged.notes.is_empty(), "{:?}", judged.notes);
+        assert!(
+            judged.notes.iter().all(|n| !n.contains("accepted it as")),
+            "{:?}",
+            judged.notes
+        );
+    }
+
+    #[test]
+    fn a_glob_that_matches_no_reported_resource_is_noted() {
+        let register = loaded(
+            REGISTER.replace("[log-shipper]", "[log-shiper]").as_str(),
+            "2026-11-20",
+        );
+        let failing = record(
+            "arn:aws:ecs:us-east-1:111122223333:task-definition/log-shipper:1",
+            "NON_COMPLIANT",
+            None,
+        );
+        let judged = judge(&[&failing], Some(&register));
+        assert_eq!(judged.decisions, [None], "the typo excepts nothing");
+        assert_eq!(
+            judged.notes,
+            ["Exception register: EXC-1 resources \"log-shiper\" matches no resource the aggregator reports."]
+        );
     }
 
     #[test]

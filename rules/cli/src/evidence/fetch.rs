@@ -140,6 +140,18 @@ async fn collect_async(source: &Source, progress: bool) -> anyhow::Result<Collec
             BTreeMap::new()
         }
     };
+    // The same answers give the same bundle, whatever order AWS listed them in.
+    let key = |row: &Value, fields: &[&str]| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| row[*f].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    raw.config_rules
+        .sort_by_cached_key(|row| key(row, &["ConfigRuleName", "AccountId", "AwsRegion"]));
+    raw.conformance_packs
+        .sort_by_cached_key(|row| key(row, &["ConformancePackName", "AccountId", "AwsRegion"]));
+    raw.accounts.sort_by_cached_key(|row| key(row, &["Id"]));
     Ok(Collected {
         aggregator,
         conformance_pack: source.conformance_pack.clone(),

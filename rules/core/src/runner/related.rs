@@ -68,6 +68,9 @@ fn read_all(document: &Value) -> Vec<Resource> {
     parse_value(document).into_iter().flatten().collect()
 }
 
+/// What AWS Config answers inventory reads in an account without a configuration recorder.
+const NO_RECORDER: &str = "NoAvailableConfigurationRecorderException";
+
 /// A role as Config records it, and the customer managed policies attached to it.
 async fn role_and_policies<I: InventoryApi, K: Clock>(
     name: &str,
@@ -75,9 +78,16 @@ async fn role_and_policies<I: InventoryApi, K: Clock>(
     inventory: &I,
     caller: &Caller<'_, K>,
 ) -> Result<Vec<Resource>, ApiError> {
-    let items = caller
+    let items = match caller
         .call(|| inventory.find(ResourceType::Role.aws_name(), name, account))
-        .await?;
+        .await
+    {
+        Ok(items) => items,
+        // An account whose Config records nothing has no record of the role: unknown. Other
+        // errors (permissions, throttling past the retries) fail the invocation, to be seen.
+        Err(error) if error.code == NO_RECORDER => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
     let mut found: Vec<Resource> = items
         .iter()
         .filter_map(|item| parse_config_item(item, "$").ok())

@@ -8,9 +8,10 @@
 //!      └ Legacy: legacy (555566667777), outside the target OU, no recorder
 //! and the management account (123456789012) at the root.
 
-use std::process::Output;
+use std::net::TcpListener;
+use std::process::{Command, Output};
 
-use ecs_harden_e2e::{http, Moto, FIXTURE_ACCOUNT, MEMBER_ACCOUNT, REGION};
+use ecs_harden_e2e::{http, workspace, Lambda, Moto, FIXTURE_ACCOUNT, MEMBER_ACCOUNT, REGION};
 use serde_json::{json, Value};
 
 const ADMIN: &str = "222233334444";
@@ -454,4 +455,37 @@ fn a_member_account_that_is_no_delegated_administrator_is_told_what_cannot_be_ch
         "{stdout}"
     );
     assert_eq!(code, 1);
+}
+
+#[test]
+fn an_endpoint_that_cannot_be_reached_is_one_failing_line() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let output = Command::new(Lambda::binary("ecs-harden").expect("the ecs-harden binary"))
+        .current_dir(workspace())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .args(["doctor", "--region", REGION])
+        .output()
+        .expect("run ecs-harden doctor");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        statuses(&stdout, "FAIL"),
+        [format!("FAIL  Caller identity: Cannot reach {endpoint} (sts, Region us-east-1) for sts:GetCallerIdentity: the connection was refused. Nothing else can be checked.")],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fix: Check that the endpoint is up and its URL is right"),
+        "{stdout}"
+    );
 }

@@ -183,7 +183,7 @@ impl Status {
 /// The checks, in the order they are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
-    Credentials,
+    CallerIdentity,
     Organization,
     TrustedAccess,
     DelegatedAdministrator,
@@ -198,7 +198,7 @@ impl Check {
     /// The id in JSON output.
     pub fn id(self) -> &'static str {
         match self {
-            Check::Credentials => "credentials",
+            Check::CallerIdentity => "caller-identity",
             Check::Organization => "organization",
             Check::TrustedAccess => "trusted-access",
             Check::DelegatedAdministrator => "delegated-administrator",

@@ -57,8 +57,8 @@ pub fn lines(facts: &Facts, options: &Options) -> Vec<Line> {
             let explained = explain(error, &facts.calls);
             return vec![Line::new(
                 Status::Fail,
-                Check::Credentials,
-                "Credentials",
+                Check::CallerIdentity,
+                "Caller identity",
                 format!("{} Nothing else can be checked.", explained.summary),
             )
             .fix(non_empty(explained.fix))

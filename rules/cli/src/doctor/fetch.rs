@@ -51,7 +51,7 @@ pub async fn facts(options: &Options) -> anyhow::Result<Facts> {
     let clock = SystemClock::default();
     let policy = aws::retry_policy(Duration::from_secs(15 * 60));
     let caller = Caller::new(&clock, &policy);
-    let read = match caller_account(&base, &caller).await {
+    let read = match caller_account(&base).await {
         Ok(account) => Ok(read(&base, &caller, account, &regions, options).await),
         Err(error) => Err(error),
     };
@@ -62,16 +62,14 @@ pub async fn facts(options: &Options) -> anyhow::Result<Facts> {
     })
 }
 
-async fn caller_account(base: &SdkConfig, caller: &Retrying<'_>) -> Result<String, ApiError> {
-    let sts = aws_sdk_sts::Client::new(base);
-    let identity = caller
-        .call(|| async {
-            sts.get_caller_identity()
-                .send()
-                .await
-                .map_err(|e| api_error("sts:GetCallerIdentity", e))
-        })
-        .await?;
+/// The caller's account. One attempt, as in `scan`: it is the first call, and when it fails (no
+/// credentials, no way to AWS) the user hears at once what to fix.
+async fn caller_account(base: &SdkConfig) -> Result<String, ApiError> {
+    let identity = aws_sdk_sts::Client::new(base)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| api_error("sts:GetCallerIdentity", e))?;
     identity.account().map(str::to_string).ok_or_else(|| {
         ApiError::new(
             "sts:GetCallerIdentity",

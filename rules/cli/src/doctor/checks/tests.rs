@@ -610,7 +610,7 @@ fn without_credentials_one_line_says_so_and_nothing_else_is_checked() {
     let lines = lines(&facts, &options());
     let line = only(&lines, Status::Fail);
     assert_eq!(lines.len(), 1);
-    assert_eq!(line.check, Check::Credentials);
+    assert_eq!(line.check, Check::CallerIdentity);
     assert!(
         line.message.starts_with("No AWS credentials found"),
         "{line}"

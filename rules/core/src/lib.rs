@@ -20,6 +20,7 @@ pub mod controls;
 pub mod error;
 pub mod exceptions;
 pub mod export;
+pub mod findings;
 pub mod gate;
 pub mod image;
 pub mod managed;

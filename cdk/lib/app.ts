@@ -9,7 +9,7 @@
 
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CentralStack } from './central-stack';
+import { CentralStack, gateEnvironmentOf } from './central-stack';
 import { EcsHardenConfig, NAMES, readConfig } from './config';
 import { MembersStack } from './members-stack';
 import { MemberTemplate, renderMemberTemplate } from './member-stack';
@@ -35,7 +35,7 @@ const OWN_CONTEXT_KEYS = new Set([
   'configSourceAccounts', 'logRetentionDays', 'lambdaCode', 'catalogue', 'conformancePack',
   'packScope', 'managementAccount', 'parameters', 'configFile', 'stackSetFailureTolerance',
   'stackSetMaxConcurrent', 'stackSetRegionConcurrency', 'gateReservedConcurrency',
-  'ruleReservedConcurrency', 'lambdaConcurrencyQuota',
+  'ruleReservedConcurrency', 'lambdaConcurrencyQuota', 'securityHubFindings', 'findingsMemberRoleName',
 ]);
 
 function passThroughContext(app: cdk.App): Record<string, unknown> {
@@ -51,6 +51,9 @@ function passThroughContext(app: cdk.App): Record<string, unknown> {
 
 export function buildApp(app: cdk.App): EcsHardenApp {
   const config = readConfig(app.node);
+  // The parameter map's own limit first (Lambda's 4 KB of environment): the map is also in
+  // the member template, whose size limit it would otherwise meet with a vaguer message.
+  gateEnvironmentOf(config);
   const member = renderMemberTemplate(config, passThroughContext(app));
   const central = new Map<string, CentralStack>();
   for (const region of config.regions) {

@@ -20,6 +20,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { CatalogueControl, ConfigError, EcsHardenConfig, ENVIRONMENT_SIZE_LIMIT, NAMES } from './config';
 import { DeployedRegister } from './exceptions';
+import { CentralFindings } from './findings';
 import { ECS_UNSCOPABLE_READS, REGISTER_TASK_DEFINITION_PATTERN } from './member-stack';
 
 export interface CentralStackProps extends cdk.StackProps {
@@ -52,6 +53,8 @@ export class CentralStack extends cdk.Stack {
   readonly rulesRole: iam.Role;
   readonly gateRole: iam.Role;
   readonly gateBus: events.EventBus;
+  /** With securityHubFindings: the findings Lambda, fed by the same bus. */
+  readonly findings?: CentralFindings;
   readonly aggregator?: config.CfnConfigurationAggregator;
   /** With the `exceptions` context key: the register's bucket and object. */
   readonly exceptionRegister?: DeployedRegister;
@@ -127,9 +130,25 @@ export class CentralStack extends cdk.Stack {
         actions: [
           'config:PutEvaluations',
           'config:GetResourceConfigHistory',
+          'config:ListDiscoveredResources',
+          'config:BatchGetResourceConfig',
           ...ECS_UNSCOPABLE_READS,
         ],
         resources: ['*'],
+      }),
+    );
+    // Task roles (HARDEN.15) are read from the organization's aggregator in centralRegion:
+    // IAM is global, recorded in one Region of each account.
+    this.rulesRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadRolesThroughTheAggregator',
+        actions: [
+          'config:ListAggregateDiscoveredResources',
+          'config:BatchGetAggregateResourceConfig',
+        ],
+        resources: [
+          `arn:${partition}:config:${c.centralRegion}:${account}:config-aggregator/*`,
+        ],
       }),
     );
     this.rulesRole.addToPrincipalPolicy(
@@ -171,7 +190,8 @@ export class CentralStack extends cdk.Stack {
         timeout: cdk.Duration.minutes(5),
         role: rulesRoleRef,
         logGroup,
-        environment: { [c.environment.memberRoleName]: c.memberRoleName },
+        loggingFormat: lambda.LoggingFormat.JSON,
+        environment: ruleEnvironmentOf(c),
         // A cap, so that 26 functions cannot take the account's concurrency from the gate and
         // other workloads. Each rule also runs periodically over every resource, which makes
         // up for a change evaluation lost to throttling.
@@ -203,7 +223,17 @@ export class CentralStack extends cdk.Stack {
         {
           id: 'AwsSolutions-IAM5',
           reason:
+            'Config names an aggregator\'s ARN with an id it generates (config-aggregator/config-aggregator-…); ' +
+            'the rules read only this account\'s aggregators in centralRegion, where ecs-harden creates one.',
+          appliesTo: [
+            `Resource::arn:<AWS::Partition>:config:${c.centralRegion}:${account}:config-aggregator/*`,
+          ],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
             'Own-account evaluations: config:PutEvaluations, config:GetResourceConfigHistory, ' +
+            'config:ListDiscoveredResources, config:BatchGetResourceConfig, ' +
             'ecs:ListClusters, ecs:ListServices, ecs:ListTaskDefinitions and ' +
             'ecs:DescribeTaskDefinition have no resource types; ecs:DescribeCapacityProviders is a ' +
             'list-all call (no names).',
@@ -269,6 +299,7 @@ export class CentralStack extends cdk.Stack {
       timeout: cdk.Duration.seconds(30),
       role: iam.Role.fromRoleArn(this, 'GateRoleRef', this.gateRole.roleArn, { mutable: false }),
       logGroup: gateLogs,
+      loggingFormat: lambda.LoggingFormat.JSON,
       environment: gateEnvironment,
       // The hooks of every account wait on the gate in enforce mode: it keeps its own
       // concurrency, which the rule functions cannot take.
@@ -350,6 +381,15 @@ export class CentralStack extends cdk.Stack {
       ],
     });
 
+    if (c.securityHubFindings) {
+      this.findings = new CentralFindings(this, 'Findings', {
+        config: c,
+        region,
+        code: codeFor(NAMES.findingsCrate),
+        bus: this.gateBus,
+      });
+    }
+
     // --- Exception register: read by the rule functions and the gate ------------------------
     if (c.exceptions) {
       this.exceptionRegister = new DeployedRegister(this, 'ExceptionRegister', {
@@ -425,6 +465,23 @@ export class CentralStack extends cdk.Stack {
       });
     }
   }
+}
+
+/**
+ * The rule functions' environment: the member role, the organization's aggregator (where
+ * task roles are read), and the gate's controls and parameters (what a service's running
+ * revision must pass, HARDEN.14).
+ */
+export function ruleEnvironmentOf(c: EcsHardenConfig): Record<string, string> {
+  const environment: Record<string, string> = {
+    [c.environment.memberRoleName]: c.memberRoleName,
+    [c.environment.aggregator]: `${c.centralRegion}/${NAMES.aggregator}`,
+    [c.environment.parameters]: JSON.stringify(c.parameters),
+  };
+  if (c.gateControls.length > 0) {
+    environment[c.environment.gateControls] = c.gateControls.join(',');
+  }
+  return environment;
 }
 
 /**

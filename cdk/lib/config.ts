@@ -39,6 +39,12 @@ export const NAMES = {
   gateRole: (region: string) => `ecs-harden-gate-${region}`,
   /** Role in each member account and Region that forwards RegisterTaskDefinition events. */
   forwardRole: (region: string) => `ecs-harden-gate-forward-${region}`,
+  findingsFunction: 'ecs-harden-findings',
+  findingsCrate: 'findings',
+  /** The rule (on the central bus, and in each member account) for Config compliance changes. */
+  findingsForwardRule: 'ecs-harden-findings-compliance-change',
+  /** Execution role of the findings Lambda in one Region of the central account. */
+  findingsRole: (region: string) => `ecs-harden-findings-${region}`,
   /**
    * Start of the organization pack's delivery bucket name: Config requires the
    * `awsconfigconforms` prefix; the stack appends the Region and a suffix unique to the stack.
@@ -74,6 +80,8 @@ export interface CatalogueControl {
   readonly resourceType: string;
   readonly severity: string;
   readonly title: string;
+  /** Whether the gate can judge it: a task-definition control that reads nothing beside it. */
+  readonly gate: boolean;
   readonly parameters: readonly CatalogueParameter[];
   readonly frameworks: readonly unknown[];
 }
@@ -87,6 +95,7 @@ export interface LambdaEnvironment {
   readonly gateMode: string;
   readonly gateControls: string;
   readonly parameters: string;
+  readonly aggregator: string;
   readonly exceptions: string;
 }
 
@@ -142,6 +151,10 @@ export interface EcsHardenConfig {
   readonly delegatedAdminAccount: string;
   readonly memberRoleName: string;
   readonly gateMemberRoleName: string;
+  /** Security Hub findings from the rules' compliance changes (securityHubFindings). */
+  readonly securityHubFindings: boolean;
+  /** The role the findings Lambda assumes in member accounts. */
+  readonly findingsMemberRoleName: string;
   /** Control ids for the gate's controls variable; empty: the gate's default (High TD controls). */
   readonly gateControls: readonly string[];
   readonly packScope: PackScope;
@@ -269,6 +282,14 @@ function check(key: string, values: string[], pattern: RegExp, what: string): vo
   }
 }
 
+/** `true` or `false`, as JSON or as the string `-c key=false` gives. */
+function bool(ctx: ContextSource, key: string, fallback: boolean): boolean {
+  const value = decode(key, ctx.tryGetContext(key)) ?? fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`${key}: ${JSON.stringify(value)} is neither true nor false`);
+}
+
 /** A non-negative integer (`min` and up); numbers given with `-c` arrive as strings. */
 function integer(ctx: ContextSource, key: string, fallback: number, min: number): number {
   const raw = str(ctx, key, String(fallback));
@@ -317,6 +338,7 @@ function environmentOf(file: string, contract: unknown): LambdaEnvironment {
     memberRoleName: read('memberRoleName'),
     gateMode: read('gateMode'),
     gateControls: read('gateControls'),
+    aggregator: read('aggregator'),
     exceptions: read('exceptions'),
     parameters: read('parameters'),
   };
@@ -359,6 +381,9 @@ export function readCatalogue(file: string): Catalogue {
       if (typeof c[field] !== 'string' || c[field] === '') {
         throw new ConfigError(`${file}: controls[${index}].${field} is missing`);
       }
+    }
+    if (typeof c.gate !== 'boolean') {
+      throw new ConfigError(`${file}: controls[${index}].gate is missing`);
     }
     const control = c as unknown as CatalogueControl;
     // The rule name is also the Lambda function name (a rule's SourceIdentifier is the
@@ -517,6 +542,12 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
   if (gateMemberRoleName === memberRoleName) {
     throw new ConfigError('gateMemberRoleName must differ from memberRoleName');
   }
+  const securityHubFindings = bool(ctx, 'securityHubFindings', true);
+  const findingsMemberRoleName = str(ctx, 'findingsMemberRoleName', `${memberRoleName}-findings`);
+  check('findingsMemberRoleName', [findingsMemberRoleName], ROLE_NAME, 'an IAM role name');
+  if ([memberRoleName, gateMemberRoleName].includes(findingsMemberRoleName)) {
+    throw new ConfigError('findingsMemberRoleName must differ from memberRoleName and gateMemberRoleName');
+  }
 
   const excludedAccounts = list(ctx, 'excludedAccounts', []);
   check('excludedAccounts', excludedAccounts, ACCOUNT, 'a 12-digit account id');
@@ -593,6 +624,11 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     if (control.resourceType !== 'AWS::ECS::TaskDefinition') {
       throw new ConfigError(`gateControls: ${id} checks ${control.resourceType}; the gate sees task definitions only`);
     }
+    if (!control.gate) {
+      throw new ConfigError(
+        `gateControls: ${id} reads resources beside the task definition, which the gate does not see; its Config rule judges it`,
+      );
+    }
   }
 
   const parameters = readParameters(ctx, controls, CDK_ROOT);
@@ -608,12 +644,14 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
   const ruleCap = str(ctx, 'ruleReservedConcurrency', '5');
   const ruleReservedConcurrency = ruleCap === 'none' ? undefined : integer(ctx, 'ruleReservedConcurrency', 5, 1);
   const lambdaConcurrencyQuota = integer(ctx, 'lambdaConcurrencyQuota', 1000, 1);
-  const reserved = gateReservedConcurrency + (ruleReservedConcurrency ?? 0) * controls.length;
+  // The findings function has the rule functions' cap.
+  const capped = controls.length + (securityHubFindings ? 1 : 0);
+  const reserved = gateReservedConcurrency + (ruleReservedConcurrency ?? 0) * capped;
   const reservable = lambdaConcurrencyQuota - UNRESERVED_CONCURRENCY_MINIMUM;
   if (reserved > reservable) {
     throw new ConfigError(
       `gateReservedConcurrency ${gateReservedConcurrency} + ruleReservedConcurrency ${ruleReservedConcurrency ?? 0} x ` +
-        `${controls.length} rules = ${reserved} reserved executions per Region; Lambda keeps ` +
+        `${capped} functions = ${reserved} reserved executions per Region; Lambda keeps ` +
         `${UNRESERVED_CONCURRENCY_MINIMUM} of the account's ${lambdaConcurrencyQuota} (lambdaConcurrencyQuota) unreserved, ` +
         `so at most ${reservable} can be reserved. Lower them, or raise the quota and set lambdaConcurrencyQuota`,
     );
@@ -636,7 +674,11 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     );
   }
 
-  const crates = [...controls.map((c) => c.crate), NAMES.gateCrate];
+  const crates = [
+    ...controls.map((c) => c.crate),
+    NAMES.gateCrate,
+    ...(securityHubFindings ? [NAMES.findingsCrate] : []),
+  ];
   const { code, notice } = readCode(ctx, crates);
 
   return {
@@ -649,6 +691,8 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     delegatedAdminAccount,
     memberRoleName,
     gateMemberRoleName,
+    securityHubFindings,
+    findingsMemberRoleName,
     gateControls,
     packScope,
     managementAccount,

@@ -5,11 +5,14 @@
 // Per account (only in the stack instance of centralRegion, because IAM is global):
 //   - <memberRoleName>: what the rule Lambdas assume (report to Config, read ECS);
 //   - <gateMemberRoleName>: what the gate Lambda assumes (describe, deregister, tag task
-//     definitions).
+//     definitions);
+//   - with securityHubFindings, <findingsMemberRoleName>: what the findings Lambda assumes
+//     (import and update this account's Security Hub findings).
 // Per account and Region:
 //   - the CloudFormation Lambda hook for AWS::ECS::TaskDefinition and its execution role;
 //   - the EventBridge rule that forwards RegisterTaskDefinition API calls to the central bus,
-//     and the role it uses to do so;
+//     and the role it uses to do so; with securityHubFindings, a second rule that forwards the
+//     ecs-harden rules' compliance changes to the same bus with the same role;
 //   - with packScope stackset, the conformance pack `ecs-harden`: the Config rules of this
 //     account and Region, invoking the central functions of the Region. Rules and member roles
 //     come from the same stack instances, so the accounts evaluated are exactly the accounts
@@ -29,6 +32,7 @@ import {
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { EcsHardenConfig, NAMES, TEMPLATE_BODY_LIMIT } from './config';
+import { addMemberFindings } from './findings';
 import { REGION_MARKER, regionParts, renderPackBody } from './pack';
 
 /** ECS reads the rules make that IAM cannot scope to a resource (hence `*`). */
@@ -66,6 +70,8 @@ export class MemberStack extends cdk.Stack {
   readonly gateMemberRole: iam.Role;
   readonly hook: cloudformation.CfnLambdaHook;
   readonly forwardRule: events.CfnRule;
+  /** With securityHubFindings: the rule that forwards compliance changes. */
+  readonly findingsForwardRule?: events.CfnRule;
   /** The per-account conformance pack (packScope stackset). */
   readonly conformancePack?: config_.CfnConformancePack;
 
@@ -108,6 +114,13 @@ export class MemberStack extends cdk.Stack {
               actions: ['config:PutEvaluations', 'config:GetResourceConfigHistory'],
               resources: ['*'],
             }),
+            // Periodic runs of rules on types the ECS API does not list (HARDEN.16's launch
+            // templates) read them from the account's Config inventory.
+            new iam.PolicyStatement({
+              sid: 'ReadConfigInventory',
+              actions: ['config:ListDiscoveredResources', 'config:BatchGetResourceConfig'],
+              resources: ['*'],
+            }),
             new iam.PolicyStatement({
               sid: 'ListAndDescribeUnscopable',
               actions: [...ECS_UNSCOPABLE_READS],
@@ -130,7 +143,8 @@ export class MemberStack extends cdk.Stack {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'config:PutEvaluations and config:GetResourceConfigHistory have no resource types, ' +
+          'config:PutEvaluations, config:GetResourceConfigHistory, config:ListDiscoveredResources ' +
+          'and config:BatchGetResourceConfig have no resource types, ' +
           'nor do ecs:ListClusters, ecs:ListServices, ecs:ListTaskDefinitions and ' +
           'ecs:DescribeTaskDefinition (Service Authorization Reference), so they take Resource "*". ' +
           'ecs:DescribeCapacityProviders is called without names to list every provider of the ' +
@@ -238,6 +252,9 @@ export class MemberStack extends cdk.Stack {
     // --- RegisterTaskDefinition API calls → the central gate bus -----------------------
     const busArn = `arn:${partition}:events:${region}:${admin}:event-bus/${NAMES.gateBus}`;
     const ruleArn = `arn:${partition}:events:${region}:${account}:rule/${NAMES.gateForwardRule}`;
+    const findingsRuleArn = `arn:${partition}:events:${region}:${account}:rule/${NAMES.findingsForwardRule}`;
+    // With securityHubFindings, the compliance change rule uses the same role and bus.
+    const forwardedBy = config.securityHubFindings ? [ruleArn, findingsRuleArn] : ruleArn;
     // Named (with the Region, as role names are account-wide) so that the central bus policy
     // can accept PutEvents from exactly these roles.
     const forwardRole = new iam.Role(this, 'GateForwardRole', {
@@ -246,7 +263,7 @@ export class MemberStack extends cdk.Stack {
       maxSessionDuration: cdk.Duration.hours(1),
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': account },
-        ArnEquals: { 'aws:SourceArn': ruleArn },
+        ArnEquals: { 'aws:SourceArn': forwardedBy },
       }),
       inlinePolicies: {
         'put-gate-events': new iam.PolicyDocument({
@@ -267,6 +284,9 @@ export class MemberStack extends cdk.Stack {
       eventPattern: REGISTER_TASK_DEFINITION_PATTERN,
       targets: [{ id: 'ecs-harden-gate-bus', arn: busArn, roleArn: forwardRole.roleArn }],
     });
+    if (config.securityHubFindings) {
+      this.findingsForwardRule = addMemberFindings(this, config, roleRegion, busArn, forwardRole);
+    }
 
     // --- The Config rules of this account and Region -------------------------------------
     if (config.packScope === 'stackset') {

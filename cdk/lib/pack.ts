@@ -218,8 +218,10 @@ export function renderPackBody(input: PackInput): string {
   const body = YAML.stringify(
     { Resources: resources },
     // Every string quoted: Config's YAML reading must not turn "true" or "1.4.0" into
-    // anything but the string the rule expects.
-    { lineWidth: 0, defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN' },
+    // anything but the string the rule expects. Indented by one space, to keep it small: the
+    // body is a pack's TemplateBody, and also part of the member template, a StackSet's
+    // TemplateBody (each at most 51,200 bytes).
+    { lineWidth: 0, defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN', indent: 1 },
   );
   return `# ecs-harden conformance pack, rendered by the CDK app from ${input.file.split('/').pop()}:\n` +
     '# literal function ARNs and rule parameters.\n' + body;

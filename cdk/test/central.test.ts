@@ -28,6 +28,13 @@ function functions(template: Json): Array<[string, Json]> {
   return resourcesOf(template, 'AWS::Lambda::Function');
 }
 
+/** The bus rule that routes RegisterTaskDefinition events to the gate. */
+function gateRuleOf(template: Json): [string, Json] {
+  const rules = resourcesOf(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.Name === NAMES.gateForwardRule);
+  assert.equal(rules.length, 1);
+  return rules[0];
+}
+
 function functionByName(template: Json, name: string): [string, Json] {
   const found = functions(template).find(([, f]) => f.Properties.FunctionName === name);
   assert.ok(found, `no function ${name}`);
@@ -37,10 +44,10 @@ function functionByName(template: Json, name: string): [string, Json] {
 describe('central stack: Lambda functions', () => {
   const template = synthDefault().central.get(REGION);
 
-  it('has one function per catalogue control plus the gate, and no other function', () => {
-    assert.equal(functions(template).length, CATALOGUE.length + 1);
+  it('has one function per catalogue control plus the gate and the findings function, and no other function', () => {
+    assert.equal(functions(template).length, CATALOGUE.length + 2);
     const names = functions(template).map(([, f]) => f.Properties.FunctionName).sort();
-    assert.deepEqual(names, [...CATALOGUE.map((c) => c.ruleName), NAMES.gateFunction].sort());
+    assert.deepEqual(names, [...CATALOGUE.map((c) => c.ruleName), NAMES.gateFunction, NAMES.findingsFunction].sort());
     // No CDK-internal functions (log retention, auto-delete, custom resources).
     assert.equal(resourcesOf(template, 'AWS::CloudFormation::CustomResource').length, 0);
     assert.equal(Object.values(template.Resources).filter((r: Json) => r.Type.startsWith('Custom::')).length, 0);
@@ -60,7 +67,15 @@ describe('central stack: Lambda functions', () => {
       const p = f.Properties;
       assert.equal(p.MemorySize, 128, id);
       assert.equal(p.Timeout, 300, id);
-      assert.deepEqual(p.Environment.Variables, { [ENV.memberRoleName]: 'ecs-harden-member' }, id);
+      assert.deepEqual(
+        p.Environment.Variables,
+        {
+          [ENV.memberRoleName]: 'ecs-harden-member',
+          [ENV.aggregator]: `${REGION}/${NAMES.aggregator}`,
+          [ENV.parameters]: '{}',
+        },
+        id,
+      );
       assert.equal(p.Code.S3Bucket, `ecs-harden-test-artifacts-${REGION}`, id);
       assert.equal(p.Code.S3Key, `lambda/v1/arm64/${control.crate}.zip`, id);
       const logGroupId = flat(p.LoggingConfig.LogGroup).replace(/^\$\{|\}$/g, '');
@@ -140,7 +155,7 @@ describe('central stack: gate', () => {
     assert.equal(org[1].Properties.PrincipalOrgID, ORG);
     const events = permissions.find(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
     assert.ok(events);
-    const [ruleId] = resourcesOf(template, 'AWS::Events::Rule')[0];
+    const [ruleId] = gateRuleOf(template);
     assert.equal(flat(events[1].Properties.SourceArn), `\${${ruleId}.Arn}`);
   });
 
@@ -160,9 +175,7 @@ describe('central stack: gate', () => {
   });
 
   it('routes the RegisterTaskDefinition event of the fixtures, and only a successful one, on the bus to the gate', () => {
-    const rules = resourcesOf(template, 'AWS::Events::Rule');
-    assert.equal(rules.length, 1);
-    const rule = rules[0][1].Properties;
+    const rule = gateRuleOf(template)[1].Properties;
     assert.equal(flat(rule.EventBusName), `\${${resourcesOf(template, 'AWS::Events::EventBus')[0][0]}}`);
     const event = readRegisterEvent();
     assert.ok(patternMatches(rule.EventPattern, event), 'the fixture RegisterTaskDefinition event does not match');
@@ -228,7 +241,7 @@ describe('several Regions', () => {
   it('deploys a central stack per Region; only centralRegion has the aggregator', () => {
     assert.deepEqual([...s.central.keys()].sort(), ['eu-west-1', 'us-east-1']);
     for (const [region, t] of s.central) {
-      assert.equal(functions(t).length, CATALOGUE.length + 1, region);
+      assert.equal(functions(t).length, CATALOGUE.length + 2, region);
       const primary = region === 'us-east-1' ? 1 : 0;
       assert.equal(resourcesOf(t, 'AWS::Config::ConfigurationAggregator').length, primary, region);
       const [, f] = functionByName(t, CATALOGUE[0].ruleName);

@@ -27,7 +27,8 @@ describe('Lambda concurrency', () => {
     for (const [region, template] of synthDefault().central) {
       const { gate, rules } = functionsOf(template);
       assert.equal(gate.ReservedConcurrentExecutions, 20, region);
-      assert.equal(rules.length, CATALOGUE.length);
+      // The findings function has the rule functions' cap.
+      assert.equal(rules.length, CATALOGUE.length + 1);
       for (const rule of rules) assert.equal(rule.ReservedConcurrentExecutions, 5, rule.FunctionName);
       // What the defaults reserve fits an account of the default quota (1,000), with the
       // 100 unreserved executions Lambda keeps.
@@ -48,8 +49,9 @@ describe('Lambda concurrency', () => {
   });
 
   it('refuses reservations that would leave the account fewer than 100 unreserved executions', () => {
-    // The gate's 20, and 40 for each rule function (AWS managed rules have none).
-    const reserved = 20 + 40 * CATALOGUE.length;
+    // The gate's 20, and 40 for each rule function and the findings function (AWS managed
+    // rules have none).
+    const reserved = 20 + 40 * (CATALOGUE.length + 1);
     reject(
       { ruleReservedConcurrency: '40' },
       new RegExp(`= ${reserved} reserved executions per Region; Lambda keeps 100 of the account's 1000`),
@@ -58,7 +60,11 @@ describe('Lambda concurrency', () => {
     assert.doesNotThrow(() =>
       synth({ gateReservedConcurrency: '900', ruleReservedConcurrency: 'none', lambdaConcurrencyQuota: '1000' }),
     );
-    reject({ lambdaConcurrencyQuota: '200' }, /150 reserved executions per Region; .* at most 100 can be reserved/);
+    const defaults = 20 + 5 * (CATALOGUE.length + 1);
+    reject(
+      { lambdaConcurrencyQuota: '200' },
+      new RegExp(`${defaults} reserved executions per Region; .* at most 100 can be reserved`),
+    );
   });
 
   it('refuses a reservation of 0, which would stop the function', () => {

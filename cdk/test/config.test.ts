@@ -58,6 +58,7 @@ describe('context validation', () => {
     assert.deepEqual(read({ gateControls: 'ECS.4, HARDEN.1' }).gateControls, ['ECS.4', 'HARDEN.1']);
     rejects({ gateControls: ['ECS.99'] }, /gateControls: ECS.99 is not a control/);
     rejects({ gateControls: ['ECS.2'] }, /gateControls: ECS.2 checks AWS::ECS::Service/);
+    rejects({ gateControls: ['HARDEN.15'] }, /gateControls: HARDEN.15 reads resources beside the task definition/);
   });
 
   it('takes -c strings: comma lists and JSON', () => {
@@ -110,7 +111,7 @@ describe('context validation', () => {
 });
 
 describe('Lambda code source', () => {
-  const crates = [...CATALOGUE.map((c) => c.crate), 'gate'];
+  const crates = [...CATALOGUE.map((c) => c.crate), 'gate', 'findings'];
 
   it('uses the xtask zips when every zip is there', () => {
     const dir = tempDir('ecs-harden-zips-');
@@ -133,13 +134,13 @@ describe('Lambda code source', () => {
     const dir = tempDir('ecs-harden-nozips-');
     const c = read({ lambdaCode: { zipDir: dir, codeBucket: 'artifacts-{account}-{region}', codeKeyPrefix: 'v2/' } });
     assert.deepEqual(c.code, { kind: 's3', bucket: 'artifacts-{account}-{region}', keyPrefix: 'v2/' });
-    const zips = CATALOGUE.length + 1; // a function per control, and the gate
+    const zips = CATALOGUE.length + 2; // a function per control, the gate and the findings function
     assert.match(c.codeNotice ?? '', new RegExp(`lacks ${zips} of ${zips} zips`));
   });
 
   it('fails when zips are missing and there is no bucket', () => {
     const dir = tempDir('ecs-harden-nozips-');
-    const zips = CATALOGUE.length + 1;
+    const zips = CATALOGUE.length + 2;
     rejects({ lambdaCode: { zipDir: dir } }, new RegExp(`lacks ${zips} of ${zips} zips.*cargo xtask build-lambdas`));
     rejects({ lambdaCode: {} }, /set zipDir/);
     rejects({ lambdaCode: { zipdir: dir } }, /lambdaCode.zipdir: unknown key/);

@@ -45,7 +45,14 @@ export const MANAGED: Array<{ id: string; ruleName: string; identifier: string; 
   CATALOGUE_JSON.managed;
 
 /** The Lambdas' environment variable names, as the Rust side exports them. */
-export const ENV: { memberRoleName: string; gateMode: string; gateControls: string; parameters: string; exceptions: string } =
+export const ENV: {
+  memberRoleName: string;
+  gateMode: string;
+  gateControls: string;
+  parameters: string;
+  aggregator: string;
+  exceptions: string;
+} =
   CATALOGUE_JSON.contract.environment;
 
 export const PACK_FILE = path.join(REPO_ROOT, 'conformance-packs', 'ecs-harden-organization.yaml');

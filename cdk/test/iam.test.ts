@@ -31,6 +31,8 @@ const EXAMPLE_REGISTER = '../schemas/exceptions.example.yaml';
 const RESOURCE_STAR_ALLOWED = new Set([
   'config:PutEvaluations',
   'config:GetResourceConfigHistory',
+  'config:ListDiscoveredResources',
+  'config:BatchGetResourceConfig',
   'ecs:ListClusters',
   'ecs:ListServices',
   'ecs:ListTaskDefinitions',
@@ -52,6 +54,23 @@ const WILDCARD_RESOURCES: Array<{ pattern: RegExp; actions: string[]; needsResou
   {
     pattern: /^arn:\$\{AWS::Partition\}:ecs:(\*|[a-z]{2}-[a-z]+-\d):(\$\{AWS::AccountId\}|\d{12}):task-definition\/\*$/,
     actions: ['ecs:TagResource'],
+  },
+  // Security Hub: the member account's own default product and hub, in any Region (the
+  // findings member role is global); BatchImportFindings also names the account in
+  // securityhub:TargetAccount.
+  {
+    pattern: /^arn:\$\{AWS::Partition\}:securityhub:\*:\$\{AWS::AccountId\}:product\/\$\{AWS::AccountId\}\/default$/,
+    actions: ['securityhub:BatchImportFindings'],
+  },
+  {
+    pattern: /^arn:\$\{AWS::Partition\}:securityhub:\*:\$\{AWS::AccountId\}:hub\/default$/,
+    actions: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
+  },
+  // The organization's aggregator in the central Region, read by the rule functions for
+  // HARDEN.15's roles (its ARN ends in an id Config picks).
+  {
+    pattern: /^arn:\$\{AWS::Partition\}:config:[a-z]{2}-[a-z]+-\d:(\$\{AWS::AccountId\}|\d{12}):config-aggregator\/\*$/,
+    actions: ['config:BatchGetAggregateResourceConfig', 'config:ListAggregateDiscoveredResources'],
   },
   // Objects of the delivery bucket (bucket policy).
   { pattern: /^\$\{ConformsDeliveryBucket\w+\.Arn\}\/\*$/, actions: ['s3:GetObject', 's3:PutObject'] },
@@ -173,7 +192,11 @@ describe('IAM least privilege (central and member templates)', () => {
       assert.deepEqual(entry.Resources ?? [], [], `${action} has resource types ${entry.Resources}: scope it`);
     }
     // The scoped ones do have resource types.
-    for (const action of ['ecs:DescribeClusters', 'ecs:DescribeServices', 'ecs:TagResource', 'sts:AssumeRole', 'events:PutEvents', 'lambda:InvokeFunction']) {
+    for (const action of [
+      'ecs:DescribeClusters', 'ecs:DescribeServices', 'ecs:TagResource', 'sts:AssumeRole', 'events:PutEvents',
+      'lambda:InvokeFunction', 'securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings',
+      'securityhub:GetFindings',
+    ]) {
       const [service, name] = action.split(':');
       assert.ok((policies[service].Actions[name.toLowerCase()].Resources ?? []).length > 0, action);
     }

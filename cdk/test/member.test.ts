@@ -71,7 +71,9 @@ describe('member template: roles for the central Lambdas', () => {
 
   it('gives the member role exactly the rule Lambdas\' calls', () => {
     assert.deepEqual(actionsOf(roleNamed(member, 'ecs-harden-member')[1]), [
+      'config:BatchGetResourceConfig',
       'config:GetResourceConfigHistory',
+      'config:ListDiscoveredResources',
       'config:PutEvaluations',
       'ecs:DescribeCapacityProviders',
       'ecs:DescribeClusters',
@@ -97,7 +99,11 @@ describe('member template: roles for the central Lambdas', () => {
     for (const [, c] of t.central) {
       const policies = resourcesOf(c, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
       const assumed = policies.filter((st: Json) => st.Action === 'sts:AssumeRole').map((st: Json) => flat(st.Resource)).sort();
-      assert.deepEqual(assumed, ['arn:${AWS::Partition}:iam::*:role/org-ecs-gate', 'arn:${AWS::Partition}:iam::*:role/org-ecs-reader']);
+      assert.deepEqual(assumed, [
+        'arn:${AWS::Partition}:iam::*:role/org-ecs-gate',
+        'arn:${AWS::Partition}:iam::*:role/org-ecs-reader',
+        'arn:${AWS::Partition}:iam::*:role/org-ecs-reader-findings',
+      ]);
     }
   });
 });
@@ -145,7 +151,7 @@ describe('member template: CloudFormation Lambda hook', () => {
 
 describe('member template: RegisterTaskDefinition forwarder', () => {
   const member = synthDefault().member;
-  const rules = resourcesOf(member, 'AWS::Events::Rule');
+  const rules = resourcesOf(member, 'AWS::Events::Rule').filter(([, r]) => r.Properties.Name === NAMES.gateForwardRule);
 
   it('matches the RegisterTaskDefinition event of the fixtures on the default bus, and only a successful one', () => {
     assert.equal(rules.length, 1);

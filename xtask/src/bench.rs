@@ -50,55 +50,32 @@ pub fn run(args: &flags::Bench) -> anyhow::Result<()> {
     let started = Instant::now();
     let measured = |section: BenchSection| args.only.is_empty() || args.only.contains(&section);
     let fixtures = project_root().join("tests/fixtures");
-    setup()?;
-    let tools = tools::Tools::install()?;
     let machine = tools::machine()?;
-    let versions = tools.versions()?;
+    // Building the zips needs none of the other tools: a run of that section alone keeps the
+    // versions an earlier run listed.
+    let tools = if args.only.iter().all(|s| *s == BenchSection::Build) && !args.only.is_empty() {
+        None
+    } else {
+        setup()?;
+        Some(tools::Tools::install()?)
+    };
+    let versions = match &tools {
+        Some(tools) => Some(tools.versions()?),
+        None => None,
+    };
     let work = target_dir()?.join("bench");
 
     let mut sections = Vec::new();
     let mut linear_bound = Ok(());
-    if measured(BenchSection::Cli) {
-        println!(
-            "==> corpus: {} task definitions from the fixtures",
-            corpus::SIZE
-        );
-        let corpus = corpus::generate(&fixtures, &work.join("corpus"))?;
-        println!(
-            "==> corpus: {} files in each form, {} containers",
-            corpus.files, corpus.containers
-        );
-        let throughput = throughput::measure(&tools, &work)?;
-        let completeness = completeness::measure(&tools, &fixtures, &work)?;
-        let agreement = completeness::agreement(&work.join("out"), &completeness)?;
-        let mut md = String::new();
-        throughput::section(&mut md, &corpus, &throughput);
-        sections.push((1, md));
-        let mut md = String::new();
-        completeness.section(&mut md);
-        completeness::agreement_section(&mut md, corpus.files, &agreement);
-        sections.push((2, md));
-    }
-    if measured(BenchSection::Lambda) {
-        let lambda = lambda::measure(&tools, &work)?;
-        let mut md = String::new();
-        lambda.cold_section(&mut md);
-        sections.push((3, md));
-        let mut md = String::new();
-        lambda.scale_section(&mut md);
-        sections.push((4, md));
-    }
-    if measured(BenchSection::Linear) {
-        let linear = linear::measure(&tools)?;
-        let mut md = String::new();
-        linear.section(&mut md);
-        sections.push((5, md));
-        linear_bound = linear.within_bound();
-    }
-    if measured(BenchSection::Evaluate) {
-        let mut md = String::new();
-        evaluate::measure()?.section(&mut md);
-        sections.push((6, md));
+    if let Some(tools) = &tools {
+        measure_with_tools(
+            tools,
+            &fixtures,
+            &work,
+            &measured,
+            &mut sections,
+            &mut linear_bound,
+        )?;
     }
     if measured(BenchSection::Build) {
         let mut md = String::new();
@@ -127,13 +104,26 @@ pub fn run(args: &flags::Bench) -> anyhow::Result<()> {
             "; the other sections are from an earlier run"
         }
     );
-    md.push_str("## Machine and versions\n\n| | |\n|---|---|\n");
-    for (key, value) in machine.iter().chain(&versions) {
-        let _ = writeln!(md, "| {key} | {value} |");
-    }
     // Read last, so that two runs measuring different sections keep each other's.
     let path = project_root().join("docs/benchmarks.md");
     let previous = std::fs::read_to_string(&path).unwrap_or_default();
+    md.push_str("## Machine and versions\n\n| | |\n|---|---|\n");
+    for (key, value) in &machine {
+        let _ = writeln!(md, "| {key} | {value} |");
+    }
+    match &versions {
+        Some(versions) => {
+            for (key, value) in versions {
+                let _ = writeln!(md, "| {key} | {value} |");
+            }
+        }
+        None => {
+            for row in kept_versions(&previous, &machine) {
+                md.push_str(row);
+                md.push('\n');
+            }
+        }
+    }
     for number in 1..=SECTIONS {
         match sections.iter().find(|(n, _)| *n == number) {
             Some((_, text)) => md.push_str(text),
@@ -148,6 +138,79 @@ pub fn run(args: &flags::Bench) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     linear_bound
+}
+
+/// The sections that run the other tools or the release builds they install: 1 to 6.
+fn measure_with_tools(
+    tools: &tools::Tools,
+    fixtures: &Path,
+    work: &Path,
+    measured: &dyn Fn(BenchSection) -> bool,
+    sections: &mut Vec<(usize, String)>,
+    linear_bound: &mut anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if measured(BenchSection::Cli) {
+        println!(
+            "==> corpus: {} task definitions from the fixtures",
+            corpus::SIZE
+        );
+        let corpus = corpus::generate(fixtures, &work.join("corpus"))?;
+        println!(
+            "==> corpus: {} files in each form, {} containers",
+            corpus.files, corpus.containers
+        );
+        let throughput = throughput::measure(tools, work)?;
+        let completeness = completeness::measure(tools, fixtures, work)?;
+        let agreement = completeness::agreement(&work.join("out"), &completeness)?;
+        let mut md = String::new();
+        throughput::section(&mut md, &corpus, &throughput);
+        sections.push((1, md));
+        let mut md = String::new();
+        completeness.section(&mut md);
+        completeness::agreement_section(&mut md, corpus.files, &agreement);
+        sections.push((2, md));
+    }
+    if measured(BenchSection::Lambda) {
+        let lambda = lambda::measure(tools, work)?;
+        let mut md = String::new();
+        lambda.cold_section(&mut md);
+        sections.push((3, md));
+        let mut md = String::new();
+        lambda.scale_section(&mut md);
+        sections.push((4, md));
+    }
+    if measured(BenchSection::Linear) {
+        let linear = linear::measure(tools)?;
+        let mut md = String::new();
+        linear.section(&mut md);
+        sections.push((5, md));
+        *linear_bound = linear.within_bound();
+    }
+    if measured(BenchSection::Evaluate) {
+        let mut md = String::new();
+        evaluate::measure()?.section(&mut md);
+        sections.push((6, md));
+    }
+    Ok(())
+}
+
+/// The rows of the earlier run's machine table that are not about the machine: the versions
+/// of the tools it installed.
+fn kept_versions<'a>(previous: &'a str, machine: &[(&'static str, String)]) -> Vec<&'a str> {
+    let Some(start) = previous.find("## Machine and versions") else {
+        return Vec::new();
+    };
+    previous[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| |"))
+        .filter(|line| {
+            !machine
+                .iter()
+                .any(|(key, _)| line.starts_with(&format!("| {key} |")))
+        })
+        .collect()
 }
 
 /// The numbered sections of docs/benchmarks.md.

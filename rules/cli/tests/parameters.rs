@@ -11,11 +11,16 @@ use std::process::Command;
 
 use ecs_harden_core::catalogue::{self, CATALOGUE};
 use ecs_harden_core::contract;
-use ecs_harden_core::gate::GateConfig;
+use ecs_harden_core::gate::{self, GateConfig};
 use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::runner::decode_event;
 use ecs_harden_core::{parse, ResourceType, Verdict};
 use serde_json::{json, Value};
+
+// How the core fixture tests read a case: the resource judged and its related resources.
+#[allow(dead_code)]
+#[path = "../../core/tests/support/mod.rs"]
+mod support;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cases")
@@ -101,19 +106,13 @@ fn one_map_gives_the_same_verdict_in_check_the_gate_and_the_config_rule() {
             .expect("a rule event")
             .params(control)
             .expect("the pack's parameters");
-        let resource = parse::parse_value(&case)
-            .into_iter()
-            .next()
-            .expect("one resource")
+        let (resource, rule_outcome) = support::evaluate_with(control, &case, &rule_params)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let rule_verdict = control
-            .evaluate(&resource, &rule_params)
-            .expect("the control applies")
-            .verdict;
+        let rule_verdict = rule_outcome.verdict;
         assert_eq!(rule_verdict.as_str(), expected, "Config rule: {name}");
 
-        // The gate: the same map in its environment variable.
-        if control.resource_type() == ResourceType::TaskDefinition {
+        // The gate: the same map in its environment variable (for the controls it can judge).
+        if gate::can_gate(control) {
             let variable = contract::PARAMETERS.name;
             let map = ParameterMap::from_environment(Some(&map_object.to_string()), variable)
                 .expect("the gate's map");
@@ -122,10 +121,11 @@ fn one_map_gives_the_same_verdict_in_check_the_gate_and_the_config_rule() {
             assert_eq!(fails, expected == "NON_COMPLIANT", "gate: {name}");
         }
 
-        let default = control
-            .evaluate(&resource, &control.default_params().expect("defaults"))
-            .expect("the control applies")
-            .verdict;
+        let default =
+            support::evaluate_with(control, &case, &control.default_params().expect("defaults"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .1
+                .verdict;
         if Some(default) != Verdict::parse(expected) {
             changed_by_the_map.insert(control.id);
         }

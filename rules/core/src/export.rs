@@ -15,6 +15,7 @@ pub fn control_json(control: &Control) -> Value {
         "title": control.title,
         "resourceType": control.resource_type().aws_name(),
         "severity": control.severity.as_str(),
+        "gate": crate::gate::can_gate(control),
         "source": if control.is_security_hub() { "AWS Security Hub" } else { "ecs-harden" },
         "parameters": control.params.iter().map(param_json).collect::<Vec<_>>(),
         "frameworks": control.mappings.iter().map(mapping_json).collect::<Vec<_>>(),

@@ -47,14 +47,19 @@ pub struct GateConfig {
     pub controls: Vec<(&'static Control, Params)>,
 }
 
-/// The controls gated by default: every High-severity task-definition control.
+/// Whether the gate can judge a control: a task-definition control that judges the task
+/// definition alone. A hook request and a registration event carry the task definition, not
+/// its role, so HARDEN.15 would be unknown there and is left to its Config rule.
+pub fn can_gate(control: &Control) -> bool {
+    control.resource_type() == ResourceType::TaskDefinition && !control.evaluator.reads_related()
+}
+
+/// The controls gated by default: every High-severity control the gate can judge.
 pub fn default_controls() -> Vec<&'static Control> {
     CATALOGUE
         .iter()
         .copied()
-        .filter(|c| {
-            c.severity == Severity::High && c.resource_type() == ResourceType::TaskDefinition
-        })
+        .filter(|c| c.severity == Severity::High && can_gate(c))
         .collect()
 }
 
@@ -86,6 +91,12 @@ impl GateConfig {
                     return Err(format!(
                         "gate controls: {id} checks {}, not task definitions",
                         control.resource_type()
+                    ));
+                }
+                if control.evaluator.reads_related() {
+                    return Err(format!(
+                        "gate controls: {id} reads resources beside the task definition, which \
+                         the gate does not see; its Config rule judges it"
                     ));
                 }
                 chosen.push(control);
@@ -504,6 +515,12 @@ mod tests {
             .unwrap()
             .control_ids();
         assert!(ids.contains(&"ECS.5") && ids.contains(&"HARDEN.1") && !ids.contains(&"ECS.20"));
+        // HARDEN.15 (High) judges the task role, which a hook request does not carry.
+        assert!(!ids.contains(&"HARDEN.15"), "{ids:?}");
+        let err = GateConfig::new(None, Some("HARDEN.15"), &ParameterMap::default())
+            .err()
+            .unwrap();
+        assert!(err.contains("reads resources beside"), "{err}");
     }
 
     #[test]

@@ -27,7 +27,15 @@ pub fn params(control: &Control, case: &Value) -> Result<ecs_harden_core::params
 
 /// The resource a case judges and the control's outcome on it.
 pub fn evaluate(control: &Control, case: &Value) -> Result<(Resource, Outcome), String> {
-    let params = params(control, case)?;
+    evaluate_with(control, case, &params(control, case)?)
+}
+
+/// [`evaluate`] with the given parameters instead of the case's.
+pub fn evaluate_with(
+    control: &Control,
+    case: &Value,
+    params: &ecs_harden_core::params::Params,
+) -> Result<(Resource, Outcome), String> {
     let wanted = case["resourceType"]
         .as_str()
         .and_then(ResourceType::from_aws_name)
@@ -58,7 +66,7 @@ pub fn evaluate(control: &Control, case: &Value) -> Result<(Resource, Outcome), 
         gated: &[],
     };
     let outcome = control
-        .evaluate_in(resource, &params, &context)
+        .evaluate_in(resource, params, &context)
         .ok_or_else(|| {
             format!(
                 "{} does not apply to {}",

@@ -163,6 +163,21 @@ async fn scan_async(target: &Target, selection: &Selection) -> anyhow::Result<Re
             managed.join(", ")
         );
     }
+    // Launch templates are not ECS resources: the Config rule reads them from AWS Config's
+    // inventory and `check` from templates and plans; scan reads the ECS API only.
+    let unread: Vec<&str> = selection
+        .controls
+        .iter()
+        .filter(|(c, _)| !ResourceType::ECS.contains(&c.resource_type()))
+        .map(|(c, _)| c.id)
+        .collect();
+    if !unread.is_empty() {
+        eprintln!(
+            "ecs-harden: {}: judge EC2 launch templates, which scan does not read (the AWS Config \
+             rule and check do)",
+            unread.join(", ")
+        );
+    }
     // A register glob that matches none of the resources scanned is worth a warning.
     let scanned: Vec<String> = files
         .iter()

@@ -62,7 +62,7 @@ describe('cfn-lint', () => {
     assert.equal(result.status, 0, `cfn-lint findings:\n${result.output}`);
   });
 
-  it('passes a two-Region, enforce-mode synthesis with per-account packs, and their bodies', () => {
+  it('passes a two-Region, enforce-mode synthesis with per-account packs and an exception register, and their bodies', () => {
     const lint = requireCfnLint();
     const regions = ['us-east-1', 'eu-west-1'];
     const s = synth({
@@ -71,6 +71,7 @@ describe('cfn-lint', () => {
       gateMode: 'enforce',
       excludedAccounts: ['210987654321'],
       parameters: { 'HARDEN.5': { allowedRegistries: '{account}.dkr.ecr.{region}.amazonaws.com,public.ecr.aws' } },
+      exceptions: '../schemas/exceptions.example.yaml',
     });
     const result = cfnLint(lint, writeAll(s, regions), regions);
     assert.equal(result.status, 0, `cfn-lint findings:\n${result.output}`);

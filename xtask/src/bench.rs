@@ -78,11 +78,32 @@ pub fn run(args: &flags::Bench) -> anyhow::Result<()> {
         )?;
     }
     if measured(BenchSection::Build) {
-        let mut md = String::new();
-        build::measure()?.section(&mut md);
-        sections.push((7, md));
+        let with_build = |times: &build::BuildTimes| {
+            let mut md = String::new();
+            times.section(&mut md);
+            let mut all = sections.clone();
+            all.push((7, md));
+            all
+        };
+        // Written after each way of building, so that a long run leaves what it measured.
+        let times = build::measure(&mut |times| {
+            write_docs(started, &machine, versions.as_deref(), &with_build(times))
+        })?;
+        sections = with_build(&times);
     }
 
+    write_docs(started, &machine, versions.as_deref(), &sections)?;
+    linear_bound
+}
+
+/// Writes docs/benchmarks.md: the header, the machine, the sections measured now and the
+/// others as the file had them.
+fn write_docs(
+    started: Instant,
+    machine: &[(&'static str, String)],
+    versions: Option<&[(&'static str, String)]>,
+    sections: &[(usize, String)],
+) -> anyhow::Result<()> {
     let fresh: Vec<String> = sections.iter().map(|(n, _)| n.to_string()).collect();
     let mut md = String::new();
     let _ = writeln!(
@@ -108,17 +129,17 @@ pub fn run(args: &flags::Bench) -> anyhow::Result<()> {
     let path = project_root().join("docs/benchmarks.md");
     let previous = std::fs::read_to_string(&path).unwrap_or_default();
     md.push_str("## Machine and versions\n\n| | |\n|---|---|\n");
-    for (key, value) in &machine {
+    for (key, value) in machine {
         let _ = writeln!(md, "| {key} | {value} |");
     }
-    match &versions {
+    match versions {
         Some(versions) => {
             for (key, value) in versions {
                 let _ = writeln!(md, "| {key} | {value} |");
             }
         }
         None => {
-            for row in kept_versions(&previous, &machine) {
+            for row in kept_versions(&previous, machine) {
                 md.push_str(row);
                 md.push('\n');
             }
@@ -137,7 +158,7 @@ pub fn run(args: &flags::Bench) -> anyhow::Result<()> {
         fresh.join(", "),
         started.elapsed().as_secs_f64()
     );
-    linear_bound
+    Ok(())
 }
 
 /// The sections that run the other tools or the release builds they install: 1 to 6.

@@ -76,9 +76,15 @@ fn load_average() -> String {
         .join(", ")
 }
 
-pub fn measure() -> anyhow::Result<BuildTimes> {
+/// Every way of building, in order; `done` gets the rows measured so far after each.
+pub fn measure(
+    done: &mut dyn FnMut(&BuildTimes) -> anyhow::Result<()>,
+) -> anyhow::Result<BuildTimes> {
     let crates = lambdas::every_crate();
-    let mut rows = Vec::new();
+    let mut times = BuildTimes {
+        rows: Vec::new(),
+        crates: crates.len(),
+    };
     for (index, variant) in VARIANTS.iter().enumerate() {
         let target = target_dir()?.join("bench").join(format!("build-{index}"));
         if target.exists() {
@@ -125,7 +131,7 @@ pub fn measure() -> anyhow::Result<BuildTimes> {
             if projected { " (projected)" } else { "" },
             crates.len()
         );
-        rows.push(Row {
+        times.rows.push(Row {
             label: variant.label,
             crates: chosen.len(),
             steps,
@@ -136,11 +142,9 @@ pub fn measure() -> anyhow::Result<BuildTimes> {
         });
         // Each variant's target directory holds gigabytes: only the last measurement is kept.
         let _ = std::fs::remove_dir_all(&target);
+        done(&times)?;
     }
-    Ok(BuildTimes {
-        rows,
-        crates: crates.len(),
-    })
+    Ok(times)
 }
 
 impl BuildTimes {

@@ -125,13 +125,24 @@ impl Exceptions {
             }
             Source::S3(client, location) => (client, location),
         };
+        let today = Date::from_unix_millis(now_millis);
+        self.cached_or(now_millis, read(client, location, today, calls))
+            .await
+    }
+
+    /// The cached register while it is fresh at `now_millis`; else what `read` gives, kept
+    /// for [`CACHE_TTL`] (a register) or [`RETRY_AFTER_FAILURE`] (none).
+    async fn cached_or(
+        &self,
+        now_millis: u64,
+        read: impl std::future::Future<Output = Option<Register>>,
+    ) -> Option<Arc<Register>> {
         if let Some(cached) = self.lock().as_ref() {
             if now_millis < cached.until_millis {
                 return cached.register.clone();
             }
         }
-        let read = read(client, location, Date::from_unix_millis(now_millis), calls).await;
-        let (register, keep) = match read {
+        let (register, keep) = match read.await {
             Some(register) => (Some(Arc::new(register)), CACHE_TTL),
             None => (None, RETRY_AFTER_FAILURE),
         };
@@ -210,7 +221,65 @@ async fn read(
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    /// A register with one entry whose id says which read produced it.
+    fn register(id: &str) -> Register {
+        let text = format!(
+            "exceptions:\n  - {{id: {id}, controls: [ECS.4], resources: [x], reason: r, owner: o, \
+             approvedBy: a, expires: 1970-01-02}}\n"
+        );
+        Register::from_text(&text, Syntax::Yaml, "test", Date::from_unix_millis(0)).unwrap()
+    }
+
+    #[test]
+    fn a_register_is_kept_for_the_cache_time_and_a_failed_read_for_less() {
+        let exceptions = Exceptions {
+            source: Source::Unset,
+            cached: Mutex::new(None),
+        };
+        let reads = Cell::new(0);
+        let current = |now: u64, found: Option<&str>| {
+            let reads = &reads;
+            let exceptions = &exceptions;
+            block_on(async move {
+                let read = async move {
+                    reads.set(reads.get() + 1);
+                    found.map(register)
+                };
+                exceptions
+                    .cached_or(now, read)
+                    .await
+                    .map(|r| r.entries()[0].id.clone())
+            })
+        };
+        let ttl = CACHE_TTL.as_millis() as u64;
+        assert_eq!(current(1_000, Some("EXC-1")).as_deref(), Some("EXC-1"));
+        // Within the cache time, a changed register is not read.
+        assert_eq!(
+            current(1_000 + ttl - 1, Some("EXC-2")).as_deref(),
+            Some("EXC-1")
+        );
+        assert_eq!(reads.get(), 1);
+        // Once it is stale, it is read again; a failed read means no register...
+        assert_eq!(current(1_000 + ttl, None), None);
+        assert_eq!(reads.get(), 2);
+        let retry = 1_000 + ttl + RETRY_AFTER_FAILURE.as_millis() as u64;
+        assert_eq!(current(retry - 1, Some("EXC-2")), None);
+        assert_eq!(reads.get(), 2);
+        // ...until the read is tried again.
+        assert_eq!(current(retry, Some("EXC-2")).as_deref(), Some("EXC-2"));
+        assert_eq!(reads.get(), 3);
+    }
 
     #[test]
     fn locations_are_s3_urls_with_a_bucket_and_a_key() {

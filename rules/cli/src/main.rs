@@ -33,7 +33,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check files: ECS API JSON, AWS Config items or CloudFormation templates (JSON or YAML).
+    /// Check files: ECS API JSON, AWS Config items, CloudFormation templates (JSON or YAML), Terraform plans and state (`terraform show -json`) and `.tf` files.
     Check(CheckArgs),
     /// Scan an AWS account's ECS resources through the ECS API (read-only), one or more Regions.
     Scan(ScanArgs),

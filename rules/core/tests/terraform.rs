@@ -292,3 +292,37 @@ fn a_state_arn_gives_the_account_for_registry_checks() {
     assert_eq!(resource.meta.account.as_deref(), Some("111122223333"));
     assert_eq!(verdict(resource, "HARDEN.5").0, Verdict::NonCompliant);
 }
+
+#[test]
+fn container_definitions_known_only_after_deployment_are_a_warning_not_a_pass_in_silence() {
+    let text = r#"
+locals {
+  defs = jsonencode([{ name = "web", image = "nginx:1.27", privileged = true }])
+}
+resource "aws_ecs_task_definition" "web" {
+  family                = "web"
+  container_definitions = local.defs
+}
+resource "aws_ecs_task_definition" "api" {
+  family                = "api"
+  container_definitions = jsonencode([{ name = "api", image = "nginx:1.27", privileged = true }])
+}
+"#;
+    let resources: Vec<Resource> = parse_text(text, Syntax::Hcl)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let web = &resources[0];
+    assert_eq!(web.meta.resource_id, "aws_ecs_task_definition.web");
+    assert_eq!(
+        web.meta.warnings,
+        ["containerDefinitions is not known before deployment (a parameter, variable, local or \
+          reference): no control judged its containers"]
+    );
+    // Unknown never fails a control …
+    assert_ne!(verdict(web, "ECS.4").0, Verdict::NonCompliant);
+    // … and the literal list beside it is judged, without a warning.
+    let api = &resources[1];
+    assert!(api.meta.warnings.is_empty(), "{:?}", api.meta.warnings);
+    assert_eq!(verdict(api, "ECS.4").0, Verdict::NonCompliant);
+}

@@ -11,6 +11,12 @@ use crate::model::{
 };
 use crate::parse::tree::{either, Node};
 
+/// The warning on a task definition whose container list is not known before deployment (a
+/// parameter, a variable, a local, another resource's attribute): the controls that read
+/// containers judge none of them, and say so rather than pass in silence.
+const UNKNOWN_CONTAINERS: &str = "containerDefinitions is not known before deployment (a \
+    parameter, variable, local or reference): no control judged its containers";
+
 /// Whether a task definition document must list its containers (CloudFormation does not
 /// require `ContainerDefinitions`; the ECS API and Config always carry it).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,6 +75,7 @@ pub fn task_definition(
         Some(list) => {
             if list.expect_array("containerDefinitions")?.is_unknown() {
                 td.containers.incomplete = true;
+                node.cx.warnings.borrow_mut().push(UNKNOWN_CONTAINERS.into());
             }
             for (index, element) in list.elements().enumerate() {
                 if element.is_null() {
@@ -80,6 +87,13 @@ pub fn task_definition(
                     .expect_object("a container definition")?
                     .is_unknown()
                 {
+                    if !td.containers.incomplete {
+                        node.cx.warnings.borrow_mut().push(format!(
+                            "{}: this container definition is not known before deployment: \
+                             no control judged it",
+                            element.path()
+                        ));
+                    }
                     td.containers.incomplete = true;
                     continue;
                 }

@@ -316,8 +316,10 @@ resource "aws_ecs_task_definition" "api" {
     assert_eq!(web.meta.resource_id, "aws_ecs_task_definition.web");
     assert_eq!(
         web.meta.warnings,
-        ["containerDefinitions is not known before deployment (a parameter, variable, local or \
-          reference): no control judged its containers"]
+        [
+            "containerDefinitions is not known before deployment (a parameter, variable, local or \
+          reference): no control judged its containers"
+        ]
     );
     // Unknown never fails a control …
     assert_ne!(verdict(web, "ECS.4").0, Verdict::NonCompliant);

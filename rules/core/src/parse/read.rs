@@ -75,7 +75,10 @@ pub fn task_definition(
         Some(list) => {
             if list.expect_array("containerDefinitions")?.is_unknown() {
                 td.containers.incomplete = true;
-                node.cx.warnings.borrow_mut().push(UNKNOWN_CONTAINERS.into());
+                node.cx
+                    .warnings
+                    .borrow_mut()
+                    .push(UNKNOWN_CONTAINERS.into());
             }
             for (index, element) in list.elements().enumerate() {
                 if element.is_null() {

@@ -466,6 +466,8 @@ impl Lambda {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+            // The deployment's log format (LoggingConfig JSON).
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .env("AWS_REGION", REGION)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -532,9 +534,15 @@ impl Lambda {
             .map(|t| t.duration_since(self.started))
     }
 
-    /// Log lines so far (stdout and stderr).
+    /// Log lines so far (stdout and stderr). A JSON log record's `fields` (where the tracing
+    /// subscriber puts an event's message and fields) are lifted to the top level, as a log
+    /// query flattens them; other lines are as written.
     pub fn logs(&self) -> Vec<String> {
-        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+        let lines = self.logs.lock().map(|l| l.clone()).unwrap_or_default();
+        lines
+            .into_iter()
+            .map(|line| flatten_log_record(&line))
+            .collect()
     }
 
     /// CPU time (user + system) the process has used so far, as the scheduler counts it in
@@ -644,4 +652,17 @@ pub fn scheduled_event(
         "configRuleName": rule,
         "accountId": account,
     })
+}
+
+/// A JSON log record with its `fields` object merged into the top level.
+fn flatten_log_record(line: &str) -> String {
+    let Ok(Value::Object(mut record)) = serde_json::from_str::<Value>(line) else {
+        return line.to_string();
+    };
+    if let Some(Value::Object(fields)) = record.remove("fields") {
+        for (key, value) in fields {
+            record.insert(key, value);
+        }
+    }
+    Value::Object(record).to_string()
 }

@@ -77,11 +77,25 @@ impl Accounts {
         function_arn: &str,
         execution_role_arn: Option<&str>,
     ) -> Result<(SdkConfigApi, SdkEcsApi), ApiError> {
+        let config = self
+            .config_for(account, function_arn, execution_role_arn)
+            .await?;
+        Ok(Self::clients(&config))
+    }
+
+    /// The SDK configuration [`Accounts::clients_for`] builds its clients from, for clients of
+    /// other services.
+    pub async fn config_for(
+        &self,
+        account: Option<&str>,
+        function_arn: &str,
+        execution_role_arn: Option<&str>,
+    ) -> Result<SdkConfig, ApiError> {
         let mut parts = function_arn.split(':');
         let partition = parts.nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
         let own_account = parts.nth(2).filter(|a| !a.is_empty());
         let Some(account) = account.filter(|a| Some(*a) != own_account) else {
-            return Ok(Self::clients(&self.base));
+            return Ok(self.base.clone());
         };
         let cached = self
             .cache
@@ -108,12 +122,11 @@ impl Accounts {
                 credentials
             }
         };
-        let config = self
+        Ok(self
             .base
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials))
-            .build();
-        Ok(Self::clients(&config))
+            .build())
     }
 
     async fn assume(&self, role_arn: &str) -> Result<Credentials, ApiError> {

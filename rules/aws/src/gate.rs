@@ -106,7 +106,7 @@ async fn handle(gate: &Gate<'_>, event: LambdaEvent<Value>) -> Result<Value, Err
                 .get("stackId")
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or_default(),
-            message = response["message"].as_str().unwrap_or_default(),
+            reason = response["message"].as_str().unwrap_or_default(),
             register = exceptions.location(),
             "gate decision"
         );
@@ -191,7 +191,7 @@ async fn handle(gate: &Gate<'_>, event: LambdaEvent<Value>) -> Result<Value, Err
         failed_controls = failed.join(","),
         accepted_risk = judgement.accepted_text().join("; "),
         register = exceptions.location(),
-        message = if failures.is_empty() {
+        reason = if failures.is_empty() {
             ""
         } else {
             message.as_str()

@@ -21,18 +21,11 @@ use crate::errors::{explain, CallContext};
 use crate::register::Exceptions;
 use crate::sdk;
 
-/// Structured JSON logs on stdout (CloudWatch), one object per line; `RUST_LOG` filters.
+/// Logs through lambda_runtime's tracing subscriber: JSON objects on stdout when the function's
+/// log format is JSON (`AWS_LAMBDA_LOG_FORMAT`, which the deployment sets), levels from
+/// `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
-        .with_env_filter(filter)
-        .try_init();
+    lambda_runtime::tracing::init_default_subscriber();
 }
 
 /// Runs the Lambda for one control until the runtime stops it.
@@ -53,7 +46,7 @@ pub fn serve(control_id: &str) -> Result<(), Error> {
         let aggregator = std::env::var(contract::AGGREGATOR.name)
             .ok()
             .filter(|name| !name.trim().is_empty())
-            .map(|name| (aws_sdk_config::Client::new(&base), name));
+            .map(|value| aggregator_client(&base, &value));
         let gated = gated(control)?;
         let exceptions = Exceptions::from_environment(&base);
         let accounts = Accounts::new(base, role_name);
@@ -73,6 +66,22 @@ pub fn serve(control_id: &str) -> Result<(), Error> {
         }))
         .await
     })
+}
+
+/// A Config client for the aggregator `<region>/<name>` (or `<name>` in the Lambda's Region).
+fn aggregator_client(
+    base: &aws_config::SdkConfig,
+    value: &str,
+) -> (aws_sdk_config::Client, String) {
+    match value.trim().split_once('/') {
+        Some((region, name)) => {
+            let config = aws_sdk_config::config::Builder::from(base)
+                .region(aws_config::Region::new(region.to_string()))
+                .build();
+            (aws_sdk_config::Client::from_conf(config), name.to_string())
+        }
+        None => (aws_sdk_config::Client::new(base), value.trim().to_string()),
+    }
 }
 
 /// The gate's controls with the organization's parameters, for a control that judges a

@@ -45,7 +45,7 @@ pub const PARAMETERS: EnvVar = EnvVar {
 pub const AGGREGATOR: EnvVar = EnvVar {
     key: "aggregator",
     name: "ECS_HARDEN_AGGREGATOR",
-    description: "Name of the organization's AWS Config aggregator in the Lambda's account and Region; rule Lambdas read IAM roles and policies there. Unset: the member account's own Config inventory in the Region.",
+    description: "The organization's AWS Config aggregator, `<region>/<name>` (or `<name>` in the Lambda's Region), in the Lambda's account; rule Lambdas read IAM roles and policies there. Unset: the member account's own Config inventory in the Region.",
 };
 
 /// Where the rule Lambdas and the gate read the exception register: an object in a versioned

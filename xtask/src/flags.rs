@@ -21,7 +21,8 @@ pub enum Task {
     /// Prerequisites (installed when missing, or a sentence saying what to install), cargo fmt
     /// --check, clippy -D warnings, generated files fresh, cargo deny (licences, bans, sources),
     /// every Rust test (the end-to-end tests build the binaries they run), the CDK tests, the
-    /// arm64 Lambda packaging and qemu smoke run, the demo with CARGO_TARGET_DIR set, doc tests.
+    /// arm64 Lambda packaging and qemu smoke run, the PyPI wheel built, installed and run, the
+    /// demo with CARGO_TARGET_DIR set, doc tests.
     Test,
     /// Installs what the tests need (`cargo xtask test` does this first).
     ///
@@ -59,6 +60,13 @@ pub enum Task {
     /// hold no path of the machine, and the Lambda must answer a periodic event against the
     /// local endpoint.
     LambdaSmoke,
+    /// The PyPI wheel for this machine built, installed into a fresh venv and run (part of
+    /// `cargo xtask test`).
+    ///
+    /// maturin (installed into .venv) builds it with the dev profile in the workspace's target
+    /// directory; `ecs-harden --version`, `controls`, `check` and the GitHub Action's check
+    /// script run from the venv.
+    WheelSmoke,
     /// `ecs-harden doctor`, build-lambdas, then `cdk deploy --all` from cdk/ (docs/deploy.md).
     ///
     /// Doctor checks the Regions, target OUs, excluded and source accounts and member role

@@ -11,6 +11,7 @@ mod packs;
 mod prerequisites;
 mod scaffold;
 mod test;
+mod wheel;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,6 +44,7 @@ fn run(task: Task) -> anyhow::Result<()> {
         Task::NewControl(args) => scaffold::run(&args),
         Task::BuildLambdas(args) => lambdas::run(&args),
         Task::LambdaSmoke => lambdas::packaging_test(),
+        Task::WheelSmoke => wheel::test(),
         Task::Deploy(args) => deploy(&args),
         Task::Bench(args) => bench::run(&args),
     }

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything CI runs, on a fresh clone with nothing beside it, in the order
 //! that fails fastest: prerequisites, format, lints, generated files, dependency policy, the Rust
-//! tests, the CDK tests, the arm64 Lambda packaging, the demo with `CARGO_TARGET_DIR` set, the
-//! doc tests. Ends with every step's time and the total.
+//! tests, the CDK tests, the arm64 Lambda packaging, the PyPI wheel, the demo with
+//! `CARGO_TARGET_DIR` set, the doc tests. Ends with every step's time and the total.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 
 use crate::{
     cargo, codegen, deny, lambdas, npm_ci, prerequisites, project_root, step, target_dir, timed,
+    wheel,
 };
 
 pub fn run() -> anyhow::Result<()> {
@@ -69,6 +70,10 @@ fn all_steps() -> anyhow::Result<()> {
     timed(
         "Lambda packaging: arm64 release zip of ECS.4, reproducibility, qemu smoke run",
         lambdas::packaging_test,
+    )?;
+    timed(
+        "PyPI wheel: maturin build for this machine, fresh venv, ecs-harden and the Action's check step run from it",
+        wheel::test,
     )?;
     timed(
         "cargo xtask demo with CARGO_TARGET_DIR set (a symlink to the target directory)",

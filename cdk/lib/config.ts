@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { aws_logs as logs } from 'aws-cdk-lib';
 import { ConfigError } from './errors';
-import { ExceptionRegister, readExceptionRegister } from './exceptions';
+import { ExceptionRegister, readExceptionRegister, registerFileOf } from './exceptions';
 import { readParameters } from './parameters';
 
 export { ConfigError };
@@ -624,9 +624,9 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
   const parameters = readParameters(ctx, controls, CDK_ROOT);
 
   // Validated on the day of synthesis, as `ecs-harden check --exceptions` validates it.
-  const exceptionsFile = str(ctx, 'exceptions', '');
+  const exceptionsFile = registerFileOf(ctx, CDK_ROOT);
   const exceptions =
-    exceptionsFile === ''
+    exceptionsFile === undefined
       ? undefined
       : readExceptionRegister(exceptionsFile, CDK_ROOT, controls.map((c) => c.id), new Date());
 

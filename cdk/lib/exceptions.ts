@@ -99,6 +99,38 @@ export function readExceptionRegister(
   };
 }
 
+/**
+ * The register file to deploy: the `exceptions` context key (relative to `root`), else the
+ * `exceptions` key of `configFile` (relative to that file), as `ecs-harden check --config`
+ * reads it; undefined when neither names one.
+ */
+export function registerFileOf(ctx: { tryGetContext(key: string): unknown }, root: string): string | undefined {
+  const explicit: unknown = ctx.tryGetContext('exceptions');
+  if (explicit !== undefined && explicit !== '') {
+    if (typeof explicit !== 'string') {
+      throw new ConfigError(`exceptions: expected the path of the exception register, got ${JSON.stringify(explicit)}`);
+    }
+    return path.resolve(root, explicit);
+  }
+  const configFile: unknown = ctx.tryGetContext('configFile');
+  if (typeof configFile !== 'string' || configFile === '') return undefined;
+  const file = path.resolve(root, configFile);
+  let document: unknown;
+  try {
+    document = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`configFile: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const named = (document as { exceptions?: unknown } | null)?.exceptions;
+  if (named === undefined || named === null) return undefined;
+  if (typeof named !== 'string' || named === '') {
+    throw new ConfigError(
+      `configFile ${file}: exceptions must be the path of the exception register, found ${JSON.stringify(named)}`,
+    );
+  }
+  return path.resolve(path.dirname(file), named);
+}
+
 /** What `value` breaks of the draft 4 keywords the register schema uses, as JSON paths. */
 function validate(value: Json, schema: Schema, root: Schema, at: string): string[] {
   const where = at === '' ? '(the document)' : at;

@@ -299,6 +299,19 @@ describe('central stack: the exception register', () => {
     }
   });
 
+  it('deploys the register the configFile names, relative to that file, as ecs-harden check --config does', () => {
+    const file = registerFile(entry('EXC-7', 'ECS.4', day(30)));
+    const configFile = path.join(path.dirname(file), 'ecs-harden.yaml');
+    fs.writeFileSync(configFile, `parameters: {}\nexceptions: ${path.basename(file)}\n`);
+    const template = synth({ configFile }).central.get(REGION);
+    const [[, upload]] = Object.entries(template.Resources).filter(
+      ([, r]: [string, Json]) => r.Type === 'Custom::EcsHardenExceptionRegister',
+    ) as Array<[string, Json]>;
+    assert.equal(JSON.parse(flat(upload.Properties.Create)).parameters.Body, fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(configFile, 'parameters: {}\nexceptions: [EXC-7]\n');
+    assert.throws(() => synth({ configFile }), /exceptions must be the path of the exception register/);
+  });
+
   it('changes only the upload when the register changes: the functions stay as they are', () => {
     const before = synth({ exceptions: registerFile(entry('EXC-1', 'ECS.4', day(30))) }).central.get(REGION);
     const after = synth({ exceptions: registerFile(entry('EXC-2', 'ECS.5', day(60))) }).central.get(REGION);

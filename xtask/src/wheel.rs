@@ -2,10 +2,11 @@
 //! architecture from pyproject.toml (the `ecs-harden` binary of rules/cli, `bindings = "bin"`)
 //! with the dev profile. It runs cargo in the workspace root with this process's environment,
 //! so it builds in the workspace's target directory (`CARGO_TARGET_DIR` when set) and compiles
-//! again only what no earlier build of `ecs-harden` alone left there. The wheel goes into a fresh venv in
-//! a temporary directory, without any index, and the binary pip put on the venv's PATH runs:
-//! `--version` (the workspace's version), `controls`, `check` on a compliant and a
-//! non-compliant file, and the GitHub Action's check script (`scripts/action-check.sh`).
+//! again only what no earlier build of `ecs-harden` alone left there. The wheel goes into a
+//! fresh venv in a temporary directory, with the venv's own pip and no package index, and the
+//! binary pip put on the venv's PATH runs: `--version` (the workspace's version), `controls`,
+//! `check` on a compliant and a non-compliant file, and the GitHub Action's check script
+//! (`scripts/action-check.sh`).
 //!
 //! The release wheels (manylinux x86_64 and aarch64, release profile) are built as docs/ci.md
 //! says; this step builds only the host's.
@@ -18,7 +19,7 @@ use anyhow::{bail, ensure, Context};
 use crate::{cargo, prerequisites, project_root, setup, shown, step};
 
 /// The maturin the step builds with, installed into `.venv` from PyPI.
-pub const MATURIN_VERSION: &str = "1.16.0";
+const MATURIN_VERSION: &str = "1.16.0";
 
 /// Files the checks run on, from the workspace root.
 const COMPLIANT: &str = "tests/fixtures/equivalent/checkout-api-hardened/api.json";
@@ -60,15 +61,11 @@ fn build_install_run(maturin: &Path, scratch: &Path) -> anyhow::Result<()> {
     let venv = scratch.join("venv");
     step(
         "python3 -m venv (fresh, in a temporary directory)",
-        Command::new("python3")
-            .args(["-m", "venv", "--without-pip"])
-            .arg(&venv),
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
     )?;
     step(
         &format!("pip install {} (no index)", file_name(&wheel)),
-        Command::new(project_root().join(".venv/bin/pip"))
-            .arg("--python")
-            .arg(venv.join("bin/python"))
+        Command::new(venv.join("bin/pip"))
             .args([
                 "install",
                 "--quiet",

@@ -45,37 +45,52 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// PATH with the directory of the `ecs-harden` cargo built, or without any `ecs-harden`.
-fn path_variable(with_ecs_harden: bool) -> String {
-    let system = "/usr/local/bin:/usr/bin:/bin";
+/// PATH with the directory of the `ecs-harden` cargo built first, or only an empty directory
+/// (the script reaches nothing but bash's builtins before it finds `ecs-harden` missing).
+fn path_variable(with_ecs_harden: bool, scratch: &Path) -> String {
     if with_ecs_harden {
         let binary = Path::new(env!("CARGO_BIN_EXE_ecs-harden"));
         let dir = binary.parent().expect("the binary is in a directory");
-        format!("{}:{system}", dir.display())
+        format!("{}:/usr/bin:/bin", dir.display())
     } else {
-        system.to_string()
+        let empty = scratch.join("empty-bin");
+        std::fs::create_dir_all(&empty).expect("create an empty directory");
+        empty.display().to_string()
     }
+}
+
+/// bash, from this process's PATH.
+fn bash() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("bash"))
+                .find(|candidate| candidate.is_file())
+        })
+        .unwrap_or_else(|| {
+            panic!("bash is not on PATH: install bash, which the action's steps run in")
+        })
 }
 
 fn run_step(name: &str, inputs: &[(&str, &str)], with_ecs_harden: bool) -> Step {
     let dir = scratch(name);
     let github_output = dir.join("github-output");
     let sarif = dir.join("ecs-harden.sarif");
-    let mut command = Command::new("bash");
+    let mut command = Command::new(bash());
     command
         .current_dir(root())
         .arg(SCRIPT)
         .env_clear()
-        .env("PATH", path_variable(with_ecs_harden))
+        .env("PATH", path_variable(with_ecs_harden, &dir))
         .env("NO_COLOR", "1")
         .env("GITHUB_OUTPUT", &github_output)
         .env("INPUT_SARIF_FILE", &sarif);
     for (name, value) in inputs {
         command.env(name, value);
     }
-    let output = command.output().unwrap_or_else(|e| {
-        panic!("cannot run bash ({e}): install bash, which the action's steps run in")
-    });
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bash ({e})"));
     let outputs = std::fs::read_to_string(&github_output)
         .unwrap_or_default()
         .lines()

@@ -17,7 +17,7 @@ fn schema() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         schema["$schema"], "http://json-schema.org/draft-04/schema#",
-        "AWS AppConfig validators take JSON Schema draft 4"
+        "the CDK app validates the register with the draft 4 keywords"
     );
     jsonschema::validator_for(&schema).unwrap()
 }

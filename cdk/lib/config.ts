@@ -80,6 +80,8 @@ export interface CatalogueControl {
   readonly resourceType: string;
   readonly severity: string;
   readonly title: string;
+  /** Whether the gate can judge it: a task-definition control that reads nothing beside it. */
+  readonly gate: boolean;
   readonly parameters: readonly CatalogueParameter[];
   readonly frameworks: readonly unknown[];
 }
@@ -380,6 +382,9 @@ export function readCatalogue(file: string): Catalogue {
         throw new ConfigError(`${file}: controls[${index}].${field} is missing`);
       }
     }
+    if (typeof c.gate !== 'boolean') {
+      throw new ConfigError(`${file}: controls[${index}].gate is missing`);
+    }
     const control = c as unknown as CatalogueControl;
     // The rule name is also the Lambda function name (a rule's SourceIdentifier is the
     // function ARN ending in <ruleName>): at most 64 characters, Lambda's function-name alphabet.
@@ -618,6 +623,11 @@ export function readConfig(ctx: ContextSource): EcsHardenConfig {
     }
     if (control.resourceType !== 'AWS::ECS::TaskDefinition') {
       throw new ConfigError(`gateControls: ${id} checks ${control.resourceType}; the gate sees task definitions only`);
+    }
+    if (!control.gate) {
+      throw new ConfigError(
+        `gateControls: ${id} reads resources beside the task definition, which the gate does not see; its Config rule judges it`,
+      );
     }
   }
 

@@ -58,6 +58,7 @@ describe('context validation', () => {
     assert.deepEqual(read({ gateControls: 'ECS.4, HARDEN.1' }).gateControls, ['ECS.4', 'HARDEN.1']);
     rejects({ gateControls: ['ECS.99'] }, /gateControls: ECS.99 is not a control/);
     rejects({ gateControls: ['ECS.2'] }, /gateControls: ECS.2 checks AWS::ECS::Service/);
+    rejects({ gateControls: ['HARDEN.15'] }, /gateControls: HARDEN.15 reads resources beside the task definition/);
   });
 
   it('takes -c strings: comma lists and JSON', () => {

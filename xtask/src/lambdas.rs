@@ -306,13 +306,14 @@ fn unzip_bootstrap(zip_path: &Path, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Part of `cargo xtask test`: ECS.4's arm64 zip built from this checkout and from a copy of it
-/// at another path gives identical bytes, its `bootstrap` carries no path of this machine, and
+/// Part of `cargo xtask test`: ECS.4's arm64 zip built from two copies of this checkout at
+/// different paths gives identical bytes, its `bootstrap` carries no path of this machine, and
 /// it answers a real periodic event under qemu-aarch64 against the local endpoint.
 ///
-/// The copy builds into the same target directory, so cargo reuses every dependency and only
-/// compiles the workspace's crates again (from the other path) and links: one control's zip,
-/// not a second build of everything.
+/// Both copies are taken before either build, so that an edit in the work tree meanwhile
+/// cannot make them differ. They build into the same target directory, so cargo reuses every
+/// dependency and only compiles the workspace's crates again (from the other path) and links:
+/// one control's zip, not a second build of everything.
 pub fn packaging_test() -> anyhow::Result<()> {
     use ecs_harden_e2e::{scheduled_event, Lambda, Moto, Reply, OWN_ACCOUNT};
     use serde_json::json;
@@ -321,45 +322,51 @@ pub fn packaging_test() -> anyhow::Result<()> {
     let name = control.crate_name();
     let target = target_dir()?;
     let crates = std::slice::from_ref(&name);
-    let first = build_in(&target, Arch::Arm64, crates, Build::default())?;
-    let zip = first
-        .first()
-        .map(|z| z.zip.clone())
-        .context("the build made no zip")?;
-    let here = std::fs::read(&zip)?;
-
-    let elsewhere = target.join("lambda-smoke").join("another-checkout");
-    copy_checkout(&project_root(), &elsewhere)?;
-    build_in(
-        &target,
-        Arch::Arm64,
-        crates,
-        Build {
-            checkout: Some(&elsewhere),
-            ..Build::default()
-        },
-    )?;
-    let there = std::fs::read(&zip)?;
+    let checkouts = [
+        target.join("lambda-smoke").join("checkout"),
+        target.join("lambda-smoke").join("another").join("checkout"),
+    ];
+    for checkout in &checkouts {
+        copy_checkout(&project_root(), checkout)?;
+    }
+    let zip = zip_dir(Arch::Arm64)?.join(format!("{name}.zip"));
+    let mut zips = Vec::new();
+    for checkout in &checkouts {
+        let built = build_in(
+            &target,
+            Arch::Arm64,
+            crates,
+            Build {
+                checkout: Some(checkout),
+                ..Build::default()
+            },
+        )?;
+        if built.first().map(|z| &z.zip) != Some(&zip) {
+            bail!("the build made no {}", zip.display());
+        }
+        zips.push(std::fs::read(&zip)?);
+    }
+    let [here, there] = [&zips[0], &zips[1]];
     if here != there {
         bail!(
             "{name}.zip differs when built from {} ({} bytes) and from {} ({} bytes): \
              an absolute path or something else of the checkout reaches the binary",
-            project_root().display(),
+            checkouts[0].display(),
             here.len(),
-            elsewhere.display(),
+            checkouts[1].display(),
             there.len()
         );
     }
     println!(
         "==> reproducible: {name}.zip built from {} and from {} is identical ({} bytes)",
-        project_root().display(),
-        elsewhere.display(),
+        checkouts[0].display(),
+        checkouts[1].display(),
         here.len()
     );
     let binary = target.join("lambda").join(&name).join("bootstrap");
     no_machine_paths(
         &std::fs::read(&binary)?,
-        &[&project_root(), &elsewhere, &target],
+        &[&project_root(), &checkouts[0], &checkouts[1], &target],
     )?;
 
     let qemu = prerequisites::qemu()?;

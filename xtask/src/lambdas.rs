@@ -332,6 +332,28 @@ pub fn packaging_test() -> anyhow::Result<()> {
     let zip = zip_dir(Arch::Arm64)?.join(format!("{name}.zip"));
     let mut zips = Vec::new();
     for checkout in &checkouts {
+        // The workspace's crates have the same identity in both copies, so cargo would take
+        // the first copy's build as fresh: remove it, so that each copy compiles them.
+        let status = crate::cargo()
+            .current_dir(checkout)
+            .env("CARGO_TARGET_DIR", &target)
+            .args([
+                "clean",
+                "--release",
+                "--target",
+                Arch::Arm64.rust_target(),
+                "-p",
+                "ecs-harden-core",
+                "-p",
+                "ecs-harden-aws",
+                "-p",
+                &name,
+            ])
+            .status()
+            .context("cannot run cargo clean")?;
+        if !status.success() {
+            bail!("cargo clean of the workspace's crates failed ({status})");
+        }
         let built = build_in(
             &target,
             Arch::Arm64,

@@ -170,7 +170,8 @@ fn measure_with_tools(
     sections: &mut Vec<(usize, String)>,
     linear_bound: &mut anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    if measured(BenchSection::Cli) {
+    // The corpus: the CLI's input, and the task definitions the Lambda runs register.
+    let corpus = if measured(BenchSection::Cli) || measured(BenchSection::Lambda) {
         println!(
             "==> corpus: {} task definitions from the fixtures",
             corpus::SIZE
@@ -180,11 +181,16 @@ fn measure_with_tools(
             "==> corpus: {} files in each form, {} containers",
             corpus.files, corpus.containers
         );
+        Some(corpus)
+    } else {
+        None
+    };
+    if let (true, Some(corpus)) = (measured(BenchSection::Cli), &corpus) {
         let throughput = throughput::measure(tools, work)?;
         let completeness = completeness::measure(tools, fixtures, work)?;
         let agreement = completeness::agreement(&work.join("out"), &completeness)?;
         let mut md = String::new();
-        throughput::section(&mut md, &corpus, &throughput);
+        throughput::section(&mut md, corpus, &throughput);
         sections.push((1, md));
         let mut md = String::new();
         completeness.section(&mut md);

@@ -14,7 +14,7 @@ use ecs_harden_core::contract;
 use ecs_harden_core::gate::{self, GateConfig};
 use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::runner::decode_event;
-use ecs_harden_core::{parse, ResourceType, Verdict};
+use ecs_harden_core::Verdict;
 use serde_json::{json, Value};
 
 // How the core fixture tests read a case: the resource judged and its related resources.

@@ -161,7 +161,10 @@ impl LambdaRuns {
              endpoint's own time included: it dominates); the calls are the harness's call log, \
              by action. *Config floor* is ⌈R/100⌉ + ⌈F/100⌉ for R revisions and F families, the \
              reads the Config path should make; *reads* is what it made (SelectResourceConfig + \
-             BatchGetResourceConfig).\n"
+             BatchGetResourceConfig). The Config path is measured up to 1,000 families: over 5,000 \
+             the local endpoint's SelectResourceConfig (moto with the project's extension) takes \
+             longer than the SDK's 10 s read timeout per page, which says nothing of AWS Config \
+             but stops the run.\n"
         );
         let _ = write!(
             md,

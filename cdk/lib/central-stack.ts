@@ -132,9 +132,19 @@ export class CentralStack extends cdk.Stack {
           'config:GetResourceConfigHistory',
           'config:ListDiscoveredResources',
           'config:BatchGetResourceConfig',
+          'config:SelectResourceConfig',
           ...ECS_UNSCOPABLE_READS,
         ],
         resources: ['*'],
+      }),
+    );
+    // Periodic runs read what the account's recorder records, to take the ECS types it
+    // records from Config's record (SelectResourceConfig) and the others from the ECS API.
+    this.rulesRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'OwnAccountReadRecorder',
+        actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'],
+        resources: [`arn:${partition}:config:${region}:${account}:configuration-recorder/*`],
       }),
     );
     // Task roles (HARDEN.15) are read from the organization's aggregator in centralRegion:
@@ -223,6 +233,13 @@ export class CentralStack extends cdk.Stack {
         {
           id: 'AwsSolutions-IAM5',
           reason:
+            'Config names a configuration recorder\'s ARN with an id it generates ' +
+            '(configuration-recorder/<name>/<id>); the rules read only this account\'s recorders in this Region.',
+          appliesTo: [`Resource::arn:<AWS::Partition>:config:${region}:${account}:configuration-recorder/*`],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
             'Config names an aggregator\'s ARN with an id it generates (config-aggregator/config-aggregator-…); ' +
             'the rules read only this account\'s aggregators in centralRegion, where ecs-harden creates one.',
           appliesTo: [
@@ -233,7 +250,7 @@ export class CentralStack extends cdk.Stack {
           id: 'AwsSolutions-IAM5',
           reason:
             'Own-account evaluations: config:PutEvaluations, config:GetResourceConfigHistory, ' +
-            'config:ListDiscoveredResources, config:BatchGetResourceConfig, ' +
+            'config:ListDiscoveredResources, config:BatchGetResourceConfig, config:SelectResourceConfig, ' +
             'ecs:ListClusters, ecs:ListServices, ecs:ListTaskDefinitions and ' +
             'ecs:DescribeTaskDefinition have no resource types; ecs:DescribeCapacityProviders is a ' +
             'list-all call (no names).',

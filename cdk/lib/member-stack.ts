@@ -114,12 +114,21 @@ export class MemberStack extends cdk.Stack {
               actions: ['config:PutEvaluations', 'config:GetResourceConfigHistory'],
               resources: ['*'],
             }),
-            // Periodic runs of rules on types the ECS API does not list (HARDEN.16's launch
-            // templates) read them from the account's Config inventory.
+            // Periodic runs read the account's Config inventory: types the ECS API does not
+            // list (HARDEN.16's launch templates), and the ECS types the recorder records.
             new iam.PolicyStatement({
               sid: 'ReadConfigInventory',
-              actions: ['config:ListDiscoveredResources', 'config:BatchGetResourceConfig'],
+              actions: [
+                'config:ListDiscoveredResources',
+                'config:BatchGetResourceConfig',
+                'config:SelectResourceConfig',
+              ],
               resources: ['*'],
+            }),
+            new iam.PolicyStatement({
+              sid: 'ReadRecorder',
+              actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'],
+              resources: [`arn:${partition}:config:*:${account}:configuration-recorder/*`],
             }),
             new iam.PolicyStatement({
               sid: 'ListAndDescribeUnscopable',
@@ -143,8 +152,8 @@ export class MemberStack extends cdk.Stack {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'config:PutEvaluations, config:GetResourceConfigHistory, config:ListDiscoveredResources ' +
-          'and config:BatchGetResourceConfig have no resource types, ' +
+          'config:PutEvaluations, config:GetResourceConfigHistory, config:ListDiscoveredResources, ' +
+          'config:BatchGetResourceConfig and config:SelectResourceConfig have no resource types, ' +
           'nor do ecs:ListClusters, ecs:ListServices, ecs:ListTaskDefinitions and ' +
           'ecs:DescribeTaskDefinition (Service Authorization Reference), so they take Resource "*". ' +
           'ecs:DescribeCapacityProviders is called without names to list every provider of the ' +
@@ -161,6 +170,14 @@ export class MemberStack extends cdk.Stack {
           'Resource::arn:<AWS::Partition>:ecs:*:<AWS::AccountId>:cluster/*',
           'Resource::arn:<AWS::Partition>:ecs:*:<AWS::AccountId>:service/*',
         ],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Config names a configuration recorder\'s ARN with an id it generates ' +
+          '(configuration-recorder/<name>/<id>); the role reads only this account\'s recorders, in any ' +
+          'Region of the deployment (the role is global).',
+        appliesTo: ['Resource::arn:<AWS::Partition>:config:*:<AWS::AccountId>:configuration-recorder/*'],
       },
     ]);
 

@@ -33,6 +33,7 @@ const RESOURCE_STAR_ALLOWED = new Set([
   'config:GetResourceConfigHistory',
   'config:ListDiscoveredResources',
   'config:BatchGetResourceConfig',
+  'config:SelectResourceConfig',
   'ecs:ListClusters',
   'ecs:ListServices',
   'ecs:ListTaskDefinitions',
@@ -71,6 +72,12 @@ const WILDCARD_RESOURCES: Array<{ pattern: RegExp; actions: string[]; needsResou
   {
     pattern: /^arn:\$\{AWS::Partition\}:config:[a-z]{2}-[a-z]+-\d:(\$\{AWS::AccountId\}|\d{12}):config-aggregator\/\*$/,
     actions: ['config:BatchGetAggregateResourceConfig', 'config:ListAggregateDiscoveredResources'],
+  },
+  // The account's configuration recorders (their ARNs end in an id Config picks), read to
+  // choose each type's inventory path: in any Region (member role) or its own (central).
+  {
+    pattern: /^arn:\$\{AWS::Partition\}:config:(\*|[a-z]{2}-[a-z]+-\d):(\$\{AWS::AccountId\}|\d{12}):configuration-recorder\/\*$/,
+    actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'],
   },
   // Objects of the delivery bucket (bucket policy).
   { pattern: /^\$\{ConformsDeliveryBucket\w+\.Arn\}\/\*$/, actions: ['s3:GetObject', 's3:PutObject'] },

@@ -72,9 +72,12 @@ describe('member template: roles for the central Lambdas', () => {
   it('gives the member role exactly the rule Lambdas\' calls', () => {
     assert.deepEqual(actionsOf(roleNamed(member, 'ecs-harden-member')[1]), [
       'config:BatchGetResourceConfig',
+      'config:DescribeConfigurationRecorderStatus',
+      'config:DescribeConfigurationRecorders',
       'config:GetResourceConfigHistory',
       'config:ListDiscoveredResources',
       'config:PutEvaluations',
+      'config:SelectResourceConfig',
       'ecs:DescribeCapacityProviders',
       'ecs:DescribeClusters',
       'ecs:DescribeServices',

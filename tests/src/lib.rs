@@ -537,7 +537,21 @@ impl Lambda {
     /// Log lines so far (stdout and stderr). A JSON log record's `fields` (where the tracing
     /// subscriber puts an event's message and fields) are lifted to the top level, as a log
     /// query flattens them; other lines are as written.
+    ///
+    /// A function writes its log lines before it replies, but the threads that read its pipes
+    /// may not have taken the last ones yet when the reply arrives: the lines are read once
+    /// none has come for 50 ms (at most 2 s of waiting).
     pub fn logs(&self) -> Vec<String> {
+        let count = || self.logs.lock().map(|l| l.len()).unwrap_or_default();
+        let mut seen = count();
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_millis(50));
+            let now = count();
+            if now == seen {
+                break;
+            }
+            seen = now;
+        }
         let lines = self.logs.lock().map(|l| l.clone()).unwrap_or_default();
         lines
             .into_iter()

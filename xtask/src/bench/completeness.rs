@@ -120,10 +120,18 @@ pub fn measure(tools: &Tools, fixtures: &Path, work: &Path) -> anyhow::Result<Co
             .unwrap_or_default();
         let key = format!("{control}/{stem}");
         std::fs::create_dir_all(dir.join(&control))?;
-        let template = json!({
-            "AWSTemplateFormatVersion": "2010-09-09",
-            "Resources": {"Resource": case["resource"]},
-        });
+        // A case is one resource, or a whole template whose other resources are what a
+        // control that looks across resources reads (HARDEN.14's revision, HARDEN.15's role).
+        let template = if case["resource"].get("Resources").is_some() {
+            let mut template = case["resource"].clone();
+            template["AWSTemplateFormatVersion"] = json!("2010-09-09");
+            template
+        } else {
+            json!({
+                "AWSTemplateFormatVersion": "2010-09-09",
+                "Resources": {"Resource": case["resource"]},
+            })
+        };
         std::fs::write(dir.join(&key), serde_json::to_string_pretty(&template)?)?;
         cases.push(Case {
             key,

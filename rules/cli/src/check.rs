@@ -6,7 +6,7 @@
 //! A file that holds no ECS resource is not an ECS document: it is skipped and counted, never
 //! an error.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail};
@@ -14,11 +14,12 @@ use ecs_harden_core::catalogue::{Control, Severity, CATALOGUE};
 use ecs_harden_core::error::{Location, ParseError};
 use ecs_harden_core::exceptions::{self, Acceptance};
 use ecs_harden_core::gate::GateConfig;
+use ecs_harden_core::model::Text;
 use ecs_harden_core::parameter_map::ParameterMap;
 use ecs_harden_core::params::Params;
 use ecs_harden_core::parse::position::{self, Position, PositionIndex};
 use ecs_harden_core::parse::{self, terraform, Syntax};
-use ecs_harden_core::related::{Context, Index, Related};
+use ecs_harden_core::related::{Context, Found, Index, Related};
 use ecs_harden_core::{revisions, Outcome, Resource, ResourceType, Verdict};
 use rayon::prelude::*;
 
@@ -487,6 +488,48 @@ enum Work {
     Done(FileReport),
 }
 
+/// Where a file's template-local references resolve: its own path, or for a `.tf` file the
+/// folder of its module.
+fn scope_of(path: &str) -> String {
+    if path.ends_with(".tf") || path.ends_with(".tf.json") {
+        match path.rsplit_once('/') {
+            Some((folder, _)) => format!("{folder}/"),
+            None => String::new(),
+        }
+    } else {
+        path.to_string()
+    }
+}
+
+/// Related resources for one file: its scope's, then — for references by ARN, name or
+/// family — the whole input's.
+struct Scoped<'a> {
+    local: Option<&'a Index>,
+    whole: &'a Index,
+}
+
+impl Related for Scoped<'_> {
+    fn task_definition(&self, reference: &Text) -> Found<'_, Resource> {
+        if let Some(Found::Yes(found)) = self.local.map(|l| l.task_definition(reference)) {
+            return Found::Yes(found);
+        }
+        match reference.as_literal() {
+            Some(_) => self.whole.task_definition(reference),
+            None => Found::Unknown,
+        }
+    }
+
+    fn role(&self, reference: &Text) -> Found<'_, Resource> {
+        if let Some(Found::Yes(found)) = self.local.map(|l| l.role(reference)) {
+            return Found::Yes(found);
+        }
+        match reference.as_literal() {
+            Some(_) => self.whole.role(reference),
+            None => Found::Unknown,
+        }
+    }
+}
+
 pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOptions) -> Report {
     let mut path_errors = Vec::new();
     let candidates = collect(paths, options, &mut path_errors);
@@ -500,12 +543,30 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
             _ => Vec::new(),
         })
         .collect();
-    // Related resources (the revision a service runs, a task definition's role) come from the
-    // whole input.
-    let related = if selection.reads_related() {
-        Index::new(all.iter().copied())
+    // Related resources (the revision a service runs, a task definition's role): a reference
+    // by ARN, name or family is looked up in the whole input; a template's `!Ref`/`!GetAtt`
+    // and a Terraform address only where they mean something — the same template or plan,
+    // the same module folder of `.tf` files.
+    let (related, scopes) = if selection.reads_related() {
+        let mut by_scope: HashMap<String, Vec<&Resource>> = HashMap::new();
+        for r in &read {
+            if let Read::Resources {
+                path, resources, ..
+            } = r
+            {
+                by_scope
+                    .entry(scope_of(path))
+                    .or_default()
+                    .extend(resources.iter().flatten());
+            }
+        }
+        let scopes: HashMap<String, Index> = by_scope
+            .into_iter()
+            .map(|(scope, resources)| (scope, Index::new(resources)))
+            .collect();
+        (Index::new(all.iter().copied()), scopes)
     } else {
-        Index::default()
+        (Index::default(), HashMap::new())
     };
     let warnings = if selection.exceptions.is_some() {
         let identifiers: Vec<String> = all
@@ -563,9 +624,15 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
                 syntax,
                 resources,
                 superseded,
-            } => evaluate_file(
-                path, &text, syntax, resources, superseded, selection, &related,
-            ),
+            } => {
+                let scoped = Scoped {
+                    local: scopes.get(&scope_of(&path)),
+                    whole: &related,
+                };
+                evaluate_file(
+                    path, &text, syntax, resources, superseded, selection, &scoped,
+                )
+            }
             Work::Done(report) => report,
         })
         .collect();

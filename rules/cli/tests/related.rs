@@ -128,3 +128,66 @@ fn a_template_and_a_plan_are_judged_across_their_resources() {
         );
     }
 }
+
+#[test]
+fn template_references_resolve_within_their_own_template_only() {
+    // Two stacks of one repository, each with its own `TaskDefinition` and `TaskRole`: the
+    // privileged, administrative one is first in the walk; the other stack's references must
+    // not reach it.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("related-scopes");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("a-admin")).expect("a folder");
+    std::fs::create_dir_all(dir.join("b-scoped")).expect("a folder");
+    std::fs::write(dir.join("a-admin/stack.yaml"), TEMPLATE).expect("write a template");
+    let scoped = TEMPLATE
+        .replace("Privileged: true", "Privileged: false")
+        .replace(
+            "      ManagedPolicyArns:\n        - !Sub arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess\n",
+            "",
+        );
+    assert_ne!(scoped, TEMPLATE);
+    std::fs::write(dir.join("b-scoped/stack.yaml"), scoped).expect("write a template");
+    let output = Command::new(env!("CARGO_BIN_EXE_ecs-harden"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--controls",
+            "HARDEN.14,HARDEN.15",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("run ecs-harden");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    // (stack, control) → (verdict, annotation)
+    let found: std::collections::BTreeMap<(String, String), (String, String)> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let path = r["path"].as_str().unwrap_or_default();
+            let stack = if path.contains("a-admin") { "a" } else { "b" };
+            (
+                (
+                    stack.to_string(),
+                    r["control"].as_str().unwrap_or_default().to_string(),
+                ),
+                (
+                    r["verdict"].as_str().unwrap_or_default().to_string(),
+                    r["annotation"].as_str().unwrap_or_default().to_string(),
+                ),
+            )
+        })
+        .collect();
+    let of = |stack: &str, control: &str| found[&(stack.to_string(), control.to_string())].clone();
+    // Stack a: its own privileged revision and administrative role.
+    let (verdict, annotation) = of("a", "HARDEN.14");
+    assert_eq!(verdict, "NON_COMPLIANT");
+    assert!(annotation.contains("ECS.4"), "{annotation}");
+    assert_eq!(of("a", "HARDEN.15").0, "NON_COMPLIANT");
+    // Stack b: its own revision is not privileged (other gated controls may still fail it)
+    // and its own role has no policy.
+    let (_, annotation) = of("b", "HARDEN.14");
+    assert!(!annotation.contains("ECS.4"), "{annotation}");
+    assert_eq!(of("b", "HARDEN.15").0, "COMPLIANT", "{report:#}");
+}

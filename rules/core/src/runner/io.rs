@@ -14,6 +14,10 @@ use super::evaluation::Evaluation;
 /// leaves no time to start a call.
 pub const DEADLINE_REACHED: &str = "DeadlineReached";
 
+/// What AWS Config answers inventory reads in an account and Region without a configuration
+/// recorder: it has recorded nothing.
+pub const NO_RECORDER: &str = "NoAvailableConfigurationRecorderException";
+
 /// An AWS call failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {

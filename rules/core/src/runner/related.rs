@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::io::{ApiError, Clock, EcsApi, InventoryApi};
+use super::io::{ApiError, Clock, EcsApi, InventoryApi, NO_RECORDER};
 use super::retry::Caller;
 use crate::model::{Body, Field, Resource, ResourceType};
 use crate::parse::{arn_part, parse_config_item, parse_value};
@@ -67,9 +67,6 @@ impl Fetched {
 fn read_all(document: &Value) -> Vec<Resource> {
     parse_value(document).into_iter().flatten().collect()
 }
-
-/// What AWS Config answers inventory reads in an account without a configuration recorder.
-const NO_RECORDER: &str = "NoAvailableConfigurationRecorderException";
 
 /// A role as Config records it, and the customer managed policies attached to it.
 async fn role_and_policies<I: InventoryApi, K: Clock>(

@@ -2,7 +2,6 @@
 //! definition revision of the account, per Region, through the ECS API, evaluated like files
 //! are by `check` (same outputs, same exit codes).
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -12,7 +11,6 @@ use aws_config::{Region, SdkConfig};
 use ecs_harden_aws::clients::{SdkConfigApi, SdkEcsApi, SdkInventory};
 use ecs_harden_aws::clock::SystemClock;
 use ecs_harden_aws::errors::{api_error, CallContext, Problem};
-use ecs_harden_core::model::Body;
 use ecs_harden_core::related::{Index, Nothing};
 use ecs_harden_core::runner::inventory::{inventory, Listed, Progress};
 use ecs_harden_core::runner::related::Fetched;
@@ -252,19 +250,9 @@ async fn judge_with_related(
 ) {
     // A service running the latest revision of its family refers to a task definition the
     // inventory has already described: only other revisions are described again.
-    let inventoried: HashSet<&str> = resources
-        .iter()
-        .filter_map(|r| r.meta.arn.as_deref())
-        .collect();
-    let mut fetched = Fetched::default();
+    let mut fetched = Fetched::holding(&resources);
     let mut related = Vec::new();
     for resource in &resources {
-        if let Body::Service(service) = &resource.body {
-            let running = service.task_definition.known().and_then(|t| t.as_literal());
-            if running.is_some_and(|arn| inventoried.contains(arn)) {
-                continue;
-            }
-        }
         match fetched.of(resource, ecs, inventory, caller).await {
             Ok(found) => related.extend(found),
             Err(error) => report.errors.push(FileError {

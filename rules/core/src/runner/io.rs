@@ -16,7 +16,15 @@ pub const DEADLINE_REACHED: &str = "DeadlineReached";
 
 /// What AWS Config answers inventory reads in an account and Region without a configuration
 /// recorder: it has recorded nothing.
-pub const NO_RECORDER: &str = "NoAvailableConfigurationRecorderException";
+const NO_RECORDER: &str = "NoAvailableConfigurationRecorderException";
+
+/// An inventory read where Config has no recorder is an empty record, not an error.
+pub fn nothing_recorded<T: Default>(read: Result<T, ApiError>) -> Result<T, ApiError> {
+    match read {
+        Err(error) if error.code == NO_RECORDER => Ok(T::default()),
+        read => read,
+    }
+}
 
 /// An AWS call failed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::io::{ApiError, Clock, EcsApi, InventoryApi, NO_RECORDER};
+use super::io::{nothing_recorded, ApiError, Clock, EcsApi, InventoryApi};
 use super::retry::Caller;
 use crate::model::{Body, Field, Resource, ResourceType};
 use crate::parse::{arn_part, parse_config_item, parse_value};
@@ -20,6 +20,18 @@ pub struct Fetched {
 }
 
 impl Fetched {
+    /// Knowing the task definitions the caller already holds (and indexes itself): a service
+    /// running one of them needs no describe, and gets nothing more.
+    pub fn holding<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> Fetched {
+        let by_reference = resources
+            .into_iter()
+            .filter(|r| r.meta.resource_type == ResourceType::TaskDefinition)
+            .filter_map(|r| r.meta.arn.clone())
+            .map(|arn| (arn, Vec::new()))
+            .collect();
+        Fetched { by_reference }
+    }
+
     /// The related resources of `resource`, fetching what this invocation has not yet.
     pub async fn of<E: EcsApi, I: InventoryApi, K: Clock>(
         &mut self,
@@ -75,16 +87,13 @@ async fn role_and_policies<I: InventoryApi, K: Clock>(
     inventory: &I,
     caller: &Caller<'_, K>,
 ) -> Result<Vec<Resource>, ApiError> {
-    let items = match caller
-        .call(|| inventory.find(ResourceType::Role.aws_name(), name, account))
-        .await
-    {
-        Ok(items) => items,
-        // An account whose Config records nothing has no record of the role: unknown. Other
-        // errors (permissions, throttling past the retries) fail the invocation, to be seen.
-        Err(error) if error.code == NO_RECORDER => return Ok(Vec::new()),
-        Err(error) => return Err(error),
-    };
+    // An account whose Config records nothing has no record of the role: unknown. Other
+    // errors (permissions, throttling past the retries) fail the invocation, to be seen.
+    let items = nothing_recorded(
+        caller
+            .call(|| inventory.find(ResourceType::Role.aws_name(), name, account))
+            .await,
+    )?;
     let mut found: Vec<Resource> = items
         .iter()
         .filter_map(|item| parse_config_item(item, "$").ok())

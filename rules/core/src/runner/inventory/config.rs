@@ -4,7 +4,7 @@
 
 use super::shared::{describe_each, Failed, Inventory, Listed, Progress, Sink, Stage};
 use crate::model::ResourceType;
-use crate::runner::io::{ApiError, Batch, Clock, ConfigApi, MAX_BATCH_GET_KEYS, NO_RECORDER};
+use crate::runner::io::{nothing_recorded, ApiError, Batch, Clock, ConfigApi, MAX_BATCH_GET_KEYS};
 use crate::runner::retry::Caller;
 
 /// One inventory's Config client, caller and limits.
@@ -26,21 +26,16 @@ impl<C: ConfigApi, K: Clock> ConfigInventory<'_, '_, C, K> {
         let mut out = Inventory::default();
         for resource_type in types {
             let name = resource_type.aws_name();
-            let listed = match self
-                .caller
-                .pages(|token| self.config.list_discovered_resources(name, None, token))
-                .await
-            {
-                Ok(listed) => listed,
-                // An account and Region without a configuration recorder has no record:
-                // nothing of this type to read, not a failed run.
-                Err(error) if error.code == NO_RECORDER => Vec::new(),
-                Err(error) => return Err(error),
-            };
-            let keys: Vec<(String, String)> = listed
-                .into_iter()
-                .map(|found| (found.resource_type, found.resource_id))
-                .collect();
+            // An account and Region without a configuration recorder has no record: nothing
+            // of this type to read, not a failed run.
+            let keys: Vec<(String, String)> = nothing_recorded(
+                self.caller
+                    .pages(|token| self.config.list_discovered_resources(name, None, token))
+                    .await,
+            )?
+            .into_iter()
+            .map(|found| (found.resource_type, found.resource_id))
+            .collect();
             let left = self.batches(*resource_type, &keys, sink, &mut out).await;
             let left_again = self.batches(*resource_type, &left, sink, &mut out).await;
             if !left_again.is_empty() {

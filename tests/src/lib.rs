@@ -512,15 +512,38 @@ impl Lambda {
         })
     }
 
-    /// Invokes the function with a deadline budget and waits (at most a minute) for its reply.
+    /// Invokes the function with a deadline budget and waits (at most two minutes) for its
+    /// reply. A function that exits instead of replying (a panic that aborts, a stack overflow)
+    /// fails the call at once, with its last log lines.
     pub fn invoke_with_deadline(
         &self,
         event: &Value,
         deadline: Duration,
     ) -> anyhow::Result<(Reply, Duration)> {
         self.runtime
-            .invoke(event, deadline, Duration::from_secs(120))
+            .invoke_while(event, deadline, Duration::from_secs(120), &|| {
+                self.exited().then(|| {
+                    let logs = self.logs();
+                    let last = &logs[logs.len().saturating_sub(20)..];
+                    format!(
+                        "the function exited; its last log lines:\n{}",
+                        last.join("\n")
+                    )
+                })
+            })
             .map_err(anyhow::Error::msg)
+    }
+
+    /// Whether the process has ended (gone, or a zombie not yet reaped).
+    fn exited(&self) -> bool {
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())) {
+            // The state follows the command name in parentheses, which may itself hold spaces.
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state == "Z" || state == "X"),
+            Err(_) => true,
+        }
     }
 
     pub fn invoke(&self, event: &Value) -> anyhow::Result<Reply> {

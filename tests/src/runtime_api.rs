@@ -74,6 +74,18 @@ impl RuntimeApi {
         deadline: Duration,
         wait: Duration,
     ) -> Result<(Reply, Duration), String> {
+        self.invoke_while(payload, deadline, wait, &|| None)
+    }
+
+    /// [`RuntimeApi::invoke`], checking about once a second that the function can still reply:
+    /// `gone` says why it cannot (it exited), and the call fails with that.
+    pub fn invoke_while(
+        &self,
+        payload: &Value,
+        deadline: Duration,
+        wait: Duration,
+        gone: &dyn Fn() -> Option<String>,
+    ) -> Result<(Reply, Duration), String> {
         let (lock, signal) = &*self.state;
         let id = {
             let mut state = lock.lock().map_err(|e| e.to_string())?;
@@ -105,9 +117,14 @@ impl RuntimeApi {
                 .checked_sub(started.elapsed())
                 .ok_or_else(|| format!("no reply to {id} within {wait:?}"))?;
             state = signal
-                .wait_timeout(state, left)
+                .wait_timeout(state, left.min(Duration::from_secs(1)))
                 .map_err(|e| e.to_string())?
                 .0;
+            if !state.replies.contains_key(&id) {
+                if let Some(reason) = gone() {
+                    return Err(format!("no reply to {id}: {reason}"));
+                }
+            }
         }
     }
 }

@@ -136,11 +136,13 @@ pub struct Zipped {
     pub binary_bytes: u64,
 }
 
-/// The release profile of `Cargo.toml` as the Lambdas are built: no LTO across crates and 16
-/// codegen units (opt-level "s" and stripped symbols as in `Cargo.toml`). With fat LTO each of
-/// the binaries optimised the whole AWS SDK again at its link; without it, one build compiles
-/// every dependency once and each binary is a plain link (docs/benchmarks.md, section 7).
+/// The release profile of `Cargo.toml` as the Lambdas are built: optimised for size
+/// (opt-level "z" made the zips larger, not smaller: docs/benchmarks.md, section 7), no LTO
+/// across crates and 16 codegen units (stripped symbols as in `Cargo.toml`). With fat LTO each
+/// of the binaries optimised the whole AWS SDK again at its link; without it, one build
+/// compiles every dependency once and each binary is a plain link.
 pub const LAMBDA_PROFILE: &[(&str, &str)] = &[
+    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s"),
     ("CARGO_PROFILE_RELEASE_LTO", "false"),
     ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
 ];

@@ -192,21 +192,20 @@ pub fn registry_matches(
 }
 
 fn host_matches(host: &str, pattern: &str, account: Option<&str>, region: Option<&str>) -> Match {
-    let host_labels: Vec<&str> = host.split('.').collect();
-    let pattern_labels: Vec<&str> = pattern.split('.').collect();
-    if host_labels.len() != pattern_labels.len() {
+    let dots = |text: &str| text.bytes().filter(|b| *b == b'.').count();
+    if dots(host) != dots(pattern) {
         return Match::No;
     }
     let mut result = Match::Yes;
-    for (label, glob) in host_labels.iter().zip(&pattern_labels) {
+    for (label, glob) in host.split('.').zip(pattern.split('.')) {
         let m = if label.len() == OWN_ACCOUNT.len_utf8() && label.starts_with(OWN_ACCOUNT) {
-            match *glob {
+            match glob {
                 "{account}" | "*" => Match::Yes,
                 "{region}" => Match::No,
                 _ => Match::Unknown,
             }
         } else if label.len() == OWN_REGION.len_utf8() && label.starts_with(OWN_REGION) {
-            match *glob {
+            match glob {
                 "{region}" | "*" => Match::Yes,
                 "{account}" => Match::No,
                 _ => Match::Unknown,

@@ -23,7 +23,7 @@ struct Variant {
     measured_crates: Option<usize>,
 }
 
-const VARIANTS: [Variant; 3] = [
+const VARIANTS: [Variant; 4] = [
     Variant {
         label: "as built now (no LTO across crates, 16 codegen units, opt-level \"s\"), every crate in one cargo invocation",
         profile: &[],
@@ -36,6 +36,12 @@ const VARIANTS: [Variant; 3] = [
             ("CARGO_PROFILE_RELEASE_LTO", "fat"),
             ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
         ],
+        one_crate_at_a_time: true,
+        measured_crates: Some(2),
+    },
+    Variant {
+        label: "as now but opt-level \"z\", one cargo invocation per crate",
+        profile: &[("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")],
         one_crate_at_a_time: true,
         measured_crates: Some(2),
     },

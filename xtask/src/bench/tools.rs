@@ -61,15 +61,15 @@ impl Tools {
         let venv = project_root().join(".venv-bench");
 
         step(
-            &format!("cargo build --release -p ecs-harden-cli -p {LAMBDA_CRATE}"),
-            cargo().args([
-                "build",
-                "--release",
-                "-p",
-                "ecs-harden-cli",
-                "-p",
-                LAMBDA_CRATE,
-            ]),
+            "cargo build --release -p ecs-harden-cli",
+            cargo().args(["build", "--release", "-p", "ecs-harden-cli"]),
+        )?;
+        // The Lambda as the zips build it (their profile overrides), for this machine.
+        step(
+            &format!("cargo build --release -p {LAMBDA_CRATE} (the Lambda zips' profile)"),
+            cargo()
+                .args(["build", "--release", "-p", LAMBDA_CRATE])
+                .envs(crate::lambdas::LAMBDA_PROFILE.iter().copied()),
         )?;
         step(
             "cargo build --release -p ecs-harden-e2e --example bench_lambda --example bench_parse",

@@ -73,14 +73,19 @@ fn check_size(text: &str) -> ParseResult<()> {
 
 fn load_json(text: &str) -> ParseResult<Value> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some((line, column)) = nesting_over_limit(text) {
-        return Err(ParseError::at_line(
-            line,
-            column,
-            format!("the document nests deeper than {MAX_DEPTH} levels, the limit"),
-        ));
+    // The nesting limit is checked on the decoded value (serde_json stops at 128 levels itself);
+    // only a document over it, or one serde_json rejects, is scanned again for where.
+    let decoded = serde_json::from_str::<Value>(text);
+    if !matches!(&decoded, Ok(value) if depth_within(value, MAX_DEPTH)) {
+        if let Some((line, column)) = nesting_over_limit(text) {
+            return Err(ParseError::at_line(
+                line,
+                column,
+                format!("the document nests deeper than {MAX_DEPTH} levels, the limit"),
+            ));
+        }
     }
-    serde_json::from_str(text).map_err(|e| {
+    decoded.map_err(|e| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; the location is reported separately.
         let mut message = match message.rfind(" at line ") {
@@ -97,6 +102,15 @@ fn load_json(text: &str) -> ParseResult<Value> {
         }
         ParseError::at_line(line, column, format!("invalid JSON: {message}"))
     })
+}
+
+/// Whether no array or object in `value` sits deeper than `limit` levels (the root is level 1).
+fn depth_within(value: &Value, limit: usize) -> bool {
+    match value {
+        Value::Array(items) => limit > 0 && items.iter().all(|v| depth_within(v, limit - 1)),
+        Value::Object(members) => limit > 0 && members.values().all(|v| depth_within(v, limit - 1)),
+        _ => true,
+    }
 }
 
 /// Whether (line, column) lies at or after the last non-blank character of the text.

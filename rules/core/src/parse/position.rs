@@ -14,22 +14,27 @@ pub struct Position {
     pub column: usize,
 }
 
-/// Every node of a document with its position, in document order.
+/// Every node of a document with its position, in document order. The paths are kept end to
+/// end in one string (an entry is its range there), so that indexing a document allocates a
+/// few buffers rather than one string per node.
 #[derive(Clone, Debug, Default)]
 pub struct PositionIndex {
-    entries: Vec<(String, Position)>,
+    paths: String,
+    entries: Vec<(std::ops::Range<usize>, Position)>,
 }
 
 impl PositionIndex {
-    pub(crate) fn push(&mut self, path: String, position: Position) {
-        self.entries.push((path, position));
+    pub(crate) fn push(&mut self, path: &str, position: Position) {
+        let start = self.paths.len();
+        self.paths.push_str(path);
+        self.entries.push((start..self.paths.len(), position));
     }
 
     /// Every node with its position, in the order they were recorded.
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, Position)> {
         self.entries
             .iter()
-            .map(|(path, position)| (path.as_str(), *position))
+            .map(|(range, position)| (&self.paths[range.clone()], *position))
     }
 
     pub fn len(&self) -> usize {
@@ -42,10 +47,9 @@ impl PositionIndex {
 
     /// The position of a node by its exact JSON path.
     pub fn get(&self, path: &str) -> Option<Position> {
-        self.entries
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, position)| *position)
+        self.entries()
+            .find(|(p, _)| *p == path)
+            .map(|(_, position)| position)
     }
 
     /// The position of a node, or of its nearest ancestor the index knows (for a path that
@@ -75,11 +79,12 @@ impl PositionIndex {
         let scope = scope.unwrap_or_else(|| resource_path.to_string());
         // A field may have several spellings across shapes, separated by `|`.
         let wanted: Vec<String> = pointer.field.split('|').map(normalize).collect();
-        let field = self.entries.iter().find(|(path, _)| {
-            under(path, &scope) && last_key(path).is_some_and(|k| wanted.contains(&normalize(k)))
+        let field = self.entries().find(|(path, _)| {
+            under(path, &scope)
+                && last_key(path).is_some_and(|k| wanted.iter().any(|w| same_key(k, w)))
         });
         field
-            .map(|(_, position)| *position)
+            .map(|(_, position)| position)
             .or_else(|| self.get(&scope))
             .or_else(|| self.get(resource_path))
     }
@@ -87,14 +92,22 @@ impl PositionIndex {
     /// The path of element `index` of the first list under `resource_path` whose key is one of
     /// `keys` (compared normalized: `ContainerDefinitions`, `container_definitions`).
     fn item_path(&self, resource_path: &str, keys: &[&str], index: usize) -> Option<String> {
-        let list = self.entries.iter().find(|(path, _)| {
+        let (list, _) = self.entries().find(|(path, _)| {
             under(path, resource_path)
-                && last_key(path).is_some_and(|k| keys.contains(&normalize(k).as_str()))
+                && last_key(path).is_some_and(|k| keys.iter().any(|w| same_key(k, w)))
         })?;
-        let mut path = list.0.clone();
+        let mut path = list.to_string();
         push_index(&mut path, index);
         self.get(&path).map(|_| path)
     }
+}
+
+/// Whether `key` is `normalized` once normalized (see [`normalize`]), without allocating.
+fn same_key(key: &str, normalized: &str) -> bool {
+    key.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .eq(normalized.chars())
 }
 
 /// Whether `path` is `scope` or lies below it.
@@ -124,12 +137,13 @@ pub(crate) fn normalize(key: &str) -> String {
         .collect()
 }
 
-/// Counts lines and columns while a scanner moves forward through a text.
+/// Counts lines and columns while a scanner moves forward through a text, each byte once.
 pub(crate) struct LineCounter<'a> {
     text: &'a str,
     offset: usize,
     line: usize,
-    line_start: usize,
+    /// The column (in characters) of `offset`.
+    column: usize,
 }
 
 impl<'a> LineCounter<'a> {
@@ -138,27 +152,26 @@ impl<'a> LineCounter<'a> {
             text,
             offset: 0,
             line: 1,
-            line_start: 0,
+            column: 1,
         }
     }
 
     /// The position of byte `offset` (never before the last one asked for).
     pub(crate) fn at(&mut self, offset: usize) -> Position {
-        let bytes = self.text.as_bytes();
-        while self.offset < offset {
-            if bytes[self.offset] == b'\n' {
+        let end = offset.min(self.text.len());
+        for &b in &self.text.as_bytes()[self.offset.min(end)..end] {
+            if b == b'\n' {
                 self.line += 1;
-                self.line_start = self.offset + 1;
+                self.column = 1;
+            } else if b & 0xC0 != 0x80 {
+                // Not a UTF-8 continuation byte: a character starts here.
+                self.column += 1;
             }
-            self.offset += 1;
         }
-        let column = self
-            .text
-            .get(self.line_start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
+        self.offset = self.offset.max(end);
         Position {
             line: self.line,
-            column,
+            column: self.column,
         }
     }
 }
@@ -174,7 +187,7 @@ pub fn json_positions(text: &str) -> PositionIndex {
     };
     scanner.skip_space();
     let position = scanner.lines.at(scanner.at);
-    scanner.index.push("$".to_string(), position);
+    scanner.index.push("$", position);
     let mut path = String::from("$");
     scanner.value(&mut path, 0);
     scanner.index
@@ -188,7 +201,7 @@ struct JsonScanner<'a> {
     index: PositionIndex,
 }
 
-impl JsonScanner<'_> {
+impl<'a> JsonScanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -207,22 +220,28 @@ impl JsonScanner<'_> {
         }
     }
 
-    /// Reads a string token, returning its decoded text.
-    fn string(&mut self) -> String {
+    /// Reads a string token, returning its decoded text (borrowed when it has no escapes).
+    fn string(&mut self) -> std::borrow::Cow<'a, str> {
         let start = self.at;
         self.at += 1;
         let mut escaped = false;
+        let mut has_escapes = false;
         while let Some(b) = self.peek() {
             self.at += 1;
             if escaped {
                 escaped = false;
             } else if b == b'\\' {
                 escaped = true;
+                has_escapes = true;
             } else if b == b'"' {
                 break;
             }
         }
-        serde_json::from_str(&self.text[start..self.at]).unwrap_or_default()
+        let token = &self.text[start..self.at];
+        match token.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(inner) if !has_escapes && token.len() >= 2 => std::borrow::Cow::Borrowed(inner),
+            _ => std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default()),
+        }
     }
 
     fn value(&mut self, path: &mut String, depth: usize) {
@@ -248,7 +267,7 @@ impl JsonScanner<'_> {
                     let position = self.lines.at(key_at);
                     let length = path.len();
                     push_key(path, &key);
-                    self.index.push(path.clone(), position);
+                    self.index.push(path, position);
                     self.skip_space();
                     if self.peek() == Some(b':') {
                         self.at += 1;
@@ -277,7 +296,7 @@ impl JsonScanner<'_> {
                     let position = self.lines.at(start);
                     let length = path.len();
                     push_index(path, element);
-                    self.index.push(path.clone(), position);
+                    self.index.push(path, position);
                     self.value(path, depth + 1);
                     path.truncate(length);
                     element += 1;

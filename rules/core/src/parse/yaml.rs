@@ -73,7 +73,7 @@ impl<'t, 'i> Builder<'t, 'i> {
     fn record(&mut self, span: &Span) {
         if let Some(index) = self.index.as_deref_mut() {
             index.push(
-                self.path.clone(),
+                &self.path,
                 Position {
                     line: span.start.line().max(1),
                     column: span.start.col() + 1,

@@ -276,7 +276,7 @@ impl Walker<'_> {
     fn record(&mut self, path: &str, span: Option<std::ops::Range<usize>>) {
         if let Some(span) = span {
             let position = self.lines.position(self.text, span.start);
-            self.index.push(path.to_string(), position);
+            self.index.push(path, position);
         }
     }
 
@@ -421,7 +421,7 @@ impl Walker<'_> {
                 position.column
             };
             self.index.push(
-                full,
+                &full,
                 Position {
                     line: position.line + first_line.line - 1,
                     column,

@@ -168,12 +168,16 @@ fn container(node: Node<'_>, index: usize) -> ParseResult<Container> {
                 // literal; one that names another resource or an import stays unknown.
                 let has_literal_value = match entry.get(&["value"]) {
                     None => Field::Known(false),
-                    Some(value) => match value.text("value")? {
-                        Field::Known(text) if text.is_literal_once_deployed() => {
-                            Field::Known(!text.is_empty())
-                        }
-                        Field::Known(_) | Field::Unknown => Field::Unknown,
-                        Field::Absent => Field::Known(false),
+                    Some(value) => match value.plain_str() {
+                        // The usual case, read without building a text.
+                        Some(text) => Field::Known(!text.is_empty()),
+                        None => match value.text("value")? {
+                            Field::Known(text) if text.is_literal_once_deployed() => {
+                                Field::Known(!text.is_empty())
+                            }
+                            Field::Known(_) | Field::Unknown => Field::Unknown,
+                            Field::Absent => Field::Known(false),
+                        },
                     },
                 };
                 c.environment.push(EnvVar {

@@ -227,6 +227,15 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The string this node holds when it is a plain literal: no placeholder, no intrinsic
+    /// function (what [`Node::text`] would read as one literal part).
+    pub fn plain_str(&self) -> Option<&'a str> {
+        match self.value {
+            Value::String(text) if !has_placeholders(text, self.cx) => Some(text),
+            _ => None,
+        }
+    }
+
     /// Reads a text scalar with everything that can be resolved of CloudFormation's intrinsic
     /// functions and dynamic references (numbers are written as text, as CloudFormation does).
     /// An empty string is unset.

@@ -46,17 +46,24 @@ fn all_steps() -> anyhow::Result<()> {
         codegen::run(codegen::Mode::Check)
     })?;
     deny::check()?;
+    // What the tests leave for this run to show: never an earlier run's.
+    let shown = ["fixture-cases-per-control.txt", "shared-cross-check.txt"];
+    for file in shown {
+        let _ = std::fs::remove_file(target_dir()?.join("tmp").join(file));
+    }
     step(
         "cargo test (unit, integration, fixtures, CLI, end-to-end with the binaries built first)",
         cargo().args(["test", "--workspace", "--all-targets"]),
     )?;
-    let counts = target_dir()?.join("tmp/fixture-cases-per-control.txt");
-    match std::fs::read_to_string(&counts) {
-        Ok(text) => print!("==> {text}"),
-        Err(e) => bail!(
-            "{} was not written by the fixture test: {e}",
-            counts.display()
-        ),
+    for (file, test) in shown
+        .into_iter()
+        .zip(["the fixture test", "the corpus test"])
+    {
+        let path = target_dir()?.join("tmp").join(file);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => print!("==> {text}"),
+            Err(e) => bail!("{} was not written by {test}: {e}", path.display()),
+        }
     }
     let cdk = project_root().join("cdk");
     npm_ci(&cdk)?;

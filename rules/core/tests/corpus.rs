@@ -86,10 +86,10 @@ fn the_manifest_lists_every_case() {
 fn the_shared_contract_corpus_is_contained_unchanged() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
     if !shared.is_dir() {
-        println!(
+        say(&format!(
             "cross-check against ../shared/fixtures: not run ({} does not exist); the project's own corpus is tested in full",
             shared.display()
-        );
+        ));
         return;
     }
     let mut files = Vec::new();
@@ -107,15 +107,25 @@ fn the_shared_contract_corpus_is_contained_unchanged() {
             Err(_) => missing.push(relative.display().to_string()),
         }
     }
-    println!(
+    say(&format!(
         "cross-check against ../shared/fixtures: {} files, {} missing here, {} different",
         files.len(),
         missing.len(),
         different.len()
-    );
+    ));
     assert!(
         missing.is_empty() && different.is_empty(),
         "the contract corpus in ../shared/fixtures changed: copy it into tests/fixtures and make the suite pass\nmissing: {missing:?}\ndifferent: {different:?}"
     );
     assert!(files.len() > 300, "only {} shared files found", files.len());
+}
+
+/// Prints a line of the cross-check's outcome, and leaves it for `cargo xtask test` to show
+/// after the test run (test output is captured).
+fn say(line: &str) {
+    println!("{line}");
+    let _ = std::fs::write(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("shared-cross-check.txt"),
+        format!("{line}\n"),
+    );
 }

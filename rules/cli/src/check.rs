@@ -508,25 +508,31 @@ struct Scoped<'a> {
     whole: &'a Index,
 }
 
-impl Related for Scoped<'_> {
-    fn task_definition(&self, reference: &Text) -> Found<'_, Resource> {
-        if let Some(Found::Yes(found)) = self.local.map(|l| l.task_definition(reference)) {
+impl<'a> Scoped<'a> {
+    /// `lookup` in the scope's index; when it finds nothing there and the reference is written
+    /// out (an ARN, a name, a family), in the whole input's.
+    fn find(
+        &self,
+        reference: &Text,
+        lookup: impl Fn(&'a Index) -> Found<'a, Resource>,
+    ) -> Found<'a, Resource> {
+        if let Some(Found::Yes(found)) = self.local.map(&lookup) {
             return Found::Yes(found);
         }
         match reference.as_literal() {
-            Some(_) => self.whole.task_definition(reference),
+            Some(_) => lookup(self.whole),
             None => Found::Unknown,
         }
     }
+}
+
+impl Related for Scoped<'_> {
+    fn task_definition(&self, reference: &Text) -> Found<'_, Resource> {
+        self.find(reference, |index| index.task_definition(reference))
+    }
 
     fn role(&self, reference: &Text) -> Found<'_, Resource> {
-        if let Some(Found::Yes(found)) = self.local.map(|l| l.role(reference)) {
-            return Found::Yes(found);
-        }
-        match reference.as_literal() {
-            Some(_) => self.whole.role(reference),
-            None => Found::Unknown,
-        }
+        self.find(reference, |index| index.role(reference))
     }
 }
 

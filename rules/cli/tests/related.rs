@@ -7,7 +7,8 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-fn verdicts(file: &Path) -> Vec<(String, String, String)> {
+/// The JSON report of `ecs-harden check` over `path` for the two cross-resource controls.
+fn report(path: &Path) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_ecs-harden"))
         .args([
             "check",
@@ -16,10 +17,14 @@ fn verdicts(file: &Path) -> Vec<(String, String, String)> {
             "--controls",
             "HARDEN.14,HARDEN.15",
         ])
-        .arg(file)
+        .arg(path)
         .output()
         .expect("run ecs-harden");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    serde_json::from_slice(&output.stdout).expect("a JSON report")
+}
+
+fn verdicts(file: &Path) -> Vec<(String, String, String)> {
+    let report = report(file);
     assert_eq!(report["errors"], json!([]), "{report:#}");
     let mut out: Vec<(String, String, String)> = report["results"]
         .as_array()
@@ -147,18 +152,7 @@ fn template_references_resolve_within_their_own_template_only() {
         );
     assert_ne!(scoped, TEMPLATE);
     std::fs::write(dir.join("b-scoped/stack.yaml"), scoped).expect("write a template");
-    let output = Command::new(env!("CARGO_BIN_EXE_ecs-harden"))
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--controls",
-            "HARDEN.14,HARDEN.15",
-        ])
-        .arg(&dir)
-        .output()
-        .expect("run ecs-harden");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let report = report(&dir);
     // (stack, control) → (verdict, annotation)
     let found: std::collections::BTreeMap<(String, String), (String, String)> = report["results"]
         .as_array()

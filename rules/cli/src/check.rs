@@ -466,25 +466,23 @@ fn walk_error(error: &ignore::Error, root: &Path) -> (String, String) {
 
 /// What reading one file gave.
 enum Read {
-    Resources {
-        path: String,
-        text: String,
-        syntax: Syntax,
-        resources: Vec<Result<Resource, ParseError>>,
-    },
+    Resources(Loaded),
     Skipped(Skipped),
     Failed(FileReport),
 }
 
-/// What is left to do for one file once every file is read.
-enum Work {
-    Evaluate {
-        path: String,
-        text: String,
-        syntax: Syntax,
-        resources: Vec<Result<Resource, ParseError>>,
-        superseded: Vec<Option<u64>>,
-    },
+/// A file that holds resources, as read.
+struct Loaded {
+    path: String,
+    text: String,
+    syntax: Syntax,
+    resources: Vec<Result<Resource, ParseError>>,
+}
+
+/// One file's place in the output once every file is read: resources to evaluate (by their
+/// index among the loaded files), or the report of a file that could not be read.
+enum Slot {
+    Loaded(usize),
     Done(FileReport),
 }
 
@@ -504,8 +502,8 @@ fn scope_of(path: &str) -> String {
 /// Related resources for one file: its scope's, then — for references by ARN, name or
 /// family — the whole input's.
 struct Scoped<'a> {
-    local: Option<&'a Index>,
-    whole: &'a Index,
+    local: Option<&'a Index<'a>>,
+    whole: &'a Index<'a>,
 }
 
 impl<'a> Scoped<'a> {
@@ -541,13 +539,25 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
     let candidates = collect(paths, options, &mut path_errors);
     let read: Vec<Read> = candidates.par_iter().map(read_file).collect();
 
+    // The files that hold resources, apart; the others keep their place in the output.
+    let mut loaded = Vec::with_capacity(read.len());
+    let mut order = Vec::with_capacity(read.len());
+    let mut skipped = Vec::new();
+    for item in read {
+        match item {
+            Read::Resources(file) => {
+                order.push(Slot::Loaded(loaded.len()));
+                loaded.push(file);
+            }
+            Read::Skipped(s) => skipped.push(s),
+            Read::Failed(report) => order.push(Slot::Done(report)),
+        }
+    }
+
     // Revisions of one family across the whole input: only the newest ACTIVE one is judged.
-    let all: Vec<&Resource> = read
+    let all: Vec<&Resource> = loaded
         .iter()
-        .flat_map(|r| match r {
-            Read::Resources { resources, .. } => resources.iter().flatten().collect(),
-            _ => Vec::new(),
-        })
+        .flat_map(|file| file.resources.iter().flatten())
         .collect();
     // Related resources (the revision a service runs, a task definition's role): a reference
     // by ARN, name or family is looked up in the whole input; a template's `!Ref`/`!GetAtt`
@@ -555,16 +565,11 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
     // the same module folder of `.tf` files.
     let (related, scopes) = if selection.reads_related() {
         let mut by_scope: HashMap<String, Vec<&Resource>> = HashMap::new();
-        for r in &read {
-            if let Read::Resources {
-                path, resources, ..
-            } = r
-            {
-                by_scope
-                    .entry(scope_of(path))
-                    .or_default()
-                    .extend(resources.iter().flatten());
-            }
+        for file in &loaded {
+            by_scope
+                .entry(scope_of(&file.path))
+                .or_default()
+                .extend(file.resources.iter().flatten());
         }
         let scopes: HashMap<String, Index> = by_scope
             .into_iter()
@@ -584,10 +589,10 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
         Vec::new()
     };
     let mut newer = revisions::newer_revisions(&all).into_iter();
-    let superseded: Vec<Vec<Option<u64>>> = read
+    let superseded: Vec<Vec<Option<u64>>> = loaded
         .iter()
-        .map(|r| match r {
-            Read::Resources { resources, .. } => resources
+        .map(|file| {
+            file.resources
                 .iter()
                 .map(|x| {
                     if x.is_ok() {
@@ -596,50 +601,22 @@ pub fn check_paths(paths: &[PathBuf], selection: &Selection, options: WalkOption
                         None
                     }
                 })
-                .collect(),
-            _ => Vec::new(),
+                .collect()
         })
         .collect();
 
-    let mut skipped = Vec::new();
-    let mut work = Vec::with_capacity(read.len());
-    for (item, superseded) in read.into_iter().zip(superseded) {
-        match item {
-            Read::Resources {
-                path,
-                text,
-                syntax,
-                resources,
-            } => work.push(Work::Evaluate {
-                path,
-                text,
-                syntax,
-                resources,
-                superseded,
-            }),
-            Read::Skipped(s) => skipped.push(s),
-            Read::Failed(report) => work.push(Work::Done(report)),
-        }
-    }
-    let files = work
+    let files = order
         .into_par_iter()
-        .map(|item| match item {
-            Work::Evaluate {
-                path,
-                text,
-                syntax,
-                resources,
-                superseded,
-            } => {
+        .map(|slot| match slot {
+            Slot::Loaded(at) => {
+                let file = &loaded[at];
                 let scoped = Scoped {
-                    local: scopes.get(&scope_of(&path)),
+                    local: scopes.get(&scope_of(&file.path)),
                     whole: &related,
                 };
-                evaluate_file(
-                    path, &text, syntax, resources, superseded, selection, &scoped,
-                )
+                evaluate_file(file, &superseded[at], selection, &scoped)
             }
-            Work::Done(report) => report,
+            Slot::Done(report) => report,
         })
         .collect();
     Report {
@@ -699,12 +676,12 @@ fn read_file(candidate: &Candidate) -> Read {
             path,
             reason: "no ECS resource".to_string(),
         }),
-        Ok(resources) => Read::Resources {
+        Ok(resources) => Read::Resources(Loaded {
             path,
             text,
             syntax,
             resources,
-        },
+        }),
     }
 }
 
@@ -717,22 +694,19 @@ fn syntax_name(syntax: Syntax) -> &'static str {
 }
 
 fn evaluate_file(
-    path: String,
-    text: &str,
-    syntax: Syntax,
-    resources: Vec<Result<Resource, ParseError>>,
-    superseded: Vec<Option<u64>>,
+    file: &Loaded,
+    superseded: &[Option<u64>],
     selection: &Selection,
     related: &dyn Related,
 ) -> FileReport {
     let mut report = FileReport {
-        path,
+        path: file.path.clone(),
         resources: Vec::new(),
         errors: Vec::new(),
     };
     let mut json_paths = Vec::new();
     let mut error_paths = Vec::new();
-    for (resource, newer) in resources.into_iter().zip(superseded) {
+    for (resource, newer) in file.resources.iter().zip(superseded) {
         match resource {
             Err(error) => {
                 let position = match &error.location {
@@ -756,13 +730,13 @@ fn evaluate_file(
             Ok(resource) if resource.meta.resource_type.is_related_only() => {}
             Ok(resource) => {
                 let findings = match newer {
-                    Some(newer) => selection.superseded(&resource, newer),
-                    None => selection.findings(&resource, related),
+                    Some(newer) => selection.superseded(resource, *newer),
+                    None => selection.findings(resource, related),
                 };
-                json_paths.push(resource.meta.json_path.clone());
+                json_paths.push(&resource.meta.json_path);
                 report
                     .resources
-                    .push(selection.resource_report(&resource, findings));
+                    .push(selection.resource_report(resource, findings));
             }
         }
     }
@@ -773,7 +747,7 @@ fn evaluate_file(
             .any(|f| f.outcome.verdict == Verdict::NonCompliant)
     });
     if failing || error_paths.iter().any(Option::is_some) {
-        let index = positions(text, syntax);
+        let index = positions(&file.text, file.syntax);
         for (resource, json_path) in report.resources.iter_mut().zip(&json_paths) {
             resource.position = index.nearest(json_path);
             for finding in &mut resource.findings {

@@ -51,12 +51,13 @@ impl Related for Nothing {
 }
 
 /// The related resources of one input (`check`'s files, `scan`'s inventory), indexed by every
-/// name a reference may use.
+/// name a reference may use. Task definitions and policies are borrowed from the input; roles
+/// are copied, since each gets the documents of the policies that attach to it.
 #[derive(Default)]
-pub struct Index {
-    task_definitions: Vec<Resource>,
+pub struct Index<'a> {
+    task_definitions: Vec<&'a Resource>,
     roles: Vec<Resource>,
-    policies: Vec<Resource>,
+    policies: Vec<&'a Resource>,
     by_key: HashMap<String, usize>,
     roles_by_key: HashMap<String, usize>,
     policies_by_key: HashMap<String, usize>,
@@ -114,14 +115,14 @@ fn reference_key(reference: &Text) -> Option<String> {
     }
 }
 
-impl Index {
+impl<'a> Index<'a> {
     /// Keeps the task definitions, roles and policies of `resources`; a role gets the
     /// documents of the policies that attach to it and of the customer managed policies it
     /// names, where the input holds them.
-    pub fn new<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> Index {
+    pub fn new(resources: impl IntoIterator<Item = &'a Resource>) -> Index<'a> {
         let mut index = Index::default();
         for resource in resources {
-            index.add(resource.clone());
+            index.add(resource);
         }
         index.attach_policies();
         index
@@ -172,11 +173,11 @@ impl Index {
         }
     }
 
-    fn add(&mut self, resource: Resource) {
+    fn add(&mut self, resource: &'a Resource) {
         match resource.meta.resource_type {
             ResourceType::TaskDefinition => {
                 let at = self.task_definitions.len();
-                for key in keys(&resource) {
+                for key in keys(resource) {
                     self.by_key.entry(key).or_insert(at);
                 }
                 // A family names its latest revision.
@@ -204,14 +205,14 @@ impl Index {
             }
             ResourceType::Role => {
                 let at = self.roles.len();
-                for key in keys(&resource) {
+                for key in keys(resource) {
                     self.roles_by_key.entry(key).or_insert(at);
                 }
-                self.roles.push(resource);
+                self.roles.push(resource.clone());
             }
             ResourceType::Policy => {
                 let at = self.policies.len();
-                for key in keys(&resource) {
+                for key in keys(resource) {
                     self.policies_by_key.entry(key).or_insert(at);
                 }
                 self.policies.push(resource);
@@ -225,7 +226,7 @@ impl Index {
     }
 }
 
-impl Related for Index {
+impl Related for Index<'_> {
     fn task_definition(&self, reference: &Text) -> Found<'_, Resource> {
         let Some(key) = reference_key(reference) else {
             return Found::Unknown;
@@ -239,7 +240,7 @@ impl Related for Index {
             .get(&key)
             .or_else(|| by_revision.and_then(|tail| self.by_key.get(&tail)))
         {
-            Some(&at) => Found::Yes(&self.task_definitions[at]),
+            Some(&at) => Found::Yes(self.task_definitions[at]),
             None => Found::Unknown,
         }
     }

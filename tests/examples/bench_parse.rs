@@ -18,6 +18,11 @@ use ecs_harden_core::runner::decode_event;
 use ecs_harden_core::CATALOGUE;
 use serde_json::{json, Map, Value};
 
+/// The allocator of the `ecs-harden` command, so that the bare parse is the floor of `check` as
+/// it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How much larger the large input is.
 const FACTOR: usize = 16;
 /// How far above linear a ratio may be (quadratic growth gives `FACTOR`).

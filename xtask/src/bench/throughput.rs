@@ -322,7 +322,8 @@ pub fn section(md: &mut String, corpus: &Corpus, timings: &[Timing]) {
          accepts, all from one process per run over the whole directory, output to a file; the \
          time is the process's wall time, median of the runs. *Bare parse* is the floor under \
          `check`: `tests/examples/bench_parse.rs files DIR` reads every file and parses it into a \
-         `serde_json::Value`, nothing else, on as many threads as `check` uses.\n",
+         `serde_json::Value`, nothing else, on as many threads as `check` uses and with its \
+         allocator (mimalloc).\n",
         c.files,
         c.bases,
         c.container_pool,

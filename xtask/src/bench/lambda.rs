@@ -64,8 +64,9 @@ impl LambdaRuns {
         let _ = writeln!(
             md,
             "\n## 3. Config rule Lambda: cold start, CPU time and memory, Rust vs Python\n\n\
-             ECS.4's Lambda (`rules/{LAMBDA_CRATE}`, release build for this machine) and the same \
-             control as a Python handler in the style of rdklib (`bench/python/ecs4_handler.py`, \
+             ECS.4's Lambda (`rules/{LAMBDA_CRATE}`, built for this machine with the zips' \
+             profile) and the same control as a Python handler in the style of rdklib \
+             (`bench/python/ecs4_handler.py`, \
              boto3, run by the AWS Lambda Python runtime interface client `awslambdaric`, as the \
              Lambda Python runtime runs it). Both run under the project's local Lambda Runtime \
              API emulator on a periodic (scheduled) event over an account holding {families} task \

@@ -46,19 +46,20 @@ fn all_steps() -> anyhow::Result<()> {
         codegen::run(codegen::Mode::Check)
     })?;
     deny::check()?;
-    // What the tests leave for this run to show: never an earlier run's.
-    let shown = ["fixture-cases-per-control.txt", "shared-cross-check.txt"];
-    for file in shown {
+    // What the tests leave for this run to show (file, the test that writes it): never an
+    // earlier run's.
+    let shown = [
+        ("fixture-cases-per-control.txt", "the fixture test"),
+        ("shared-cross-check.txt", "the corpus test"),
+    ];
+    for (file, _) in shown {
         let _ = std::fs::remove_file(target_dir()?.join("tmp").join(file));
     }
     step(
         "cargo test (unit, integration, fixtures, CLI, end-to-end with the binaries built first)",
         cargo().args(["test", "--workspace", "--all-targets"]),
     )?;
-    for (file, test) in shown
-        .into_iter()
-        .zip(["the fixture test", "the corpus test"])
-    {
+    for (file, test) in shown {
         let path = target_dir()?.join("tmp").join(file);
         match std::fs::read_to_string(&path) {
             Ok(text) => print!("==> {text}"),
